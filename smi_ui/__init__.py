@@ -1,0 +1,1 @@
+"""smi-ui: a web dashboard for Service Mesh Interface policy on Kubernetes."""

@@ -1,0 +1,48 @@
+"""Reading settings from the environment, with the parsing rules in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    allowed = ", ".join(sorted((TRUE_WORDS | FALSE_WORDS) - {""}))
+    raise ValueError(f"{name}={raw!r} is not a boolean (use one of: {allowed})")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def persisted_secret(path: Path) -> str:
+    """A random secret kept in a file readable only by its owner, created on first use.
+
+    Local runs keep their sessions across restarts without anyone having to
+    invent a key; production passes SECRET_KEY explicitly instead.
+    """
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value

@@ -1,0 +1,113 @@
+"""What `make run` does on a fresh machine: migrate, create the first admin, serve, log in.
+
+Runs the real commands in subprocesses against a fresh data directory, the way a
+newcomer runs them, and logs in over HTTP at the URL the server prints.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def fresh_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="smi_ui.settings",
+        SMI_UI_DATA_DIR=str(tmp_path / "data"),
+        SECRET_KEY_FILE=str(tmp_path / "data" / "secret_key"),
+    )
+    return env
+
+
+def test_settings_refuse_to_start_without_a_secret_key_when_not_debugging(fresh_env):
+    env = {k: v for k, v in fresh_env.items() if k != "SECRET_KEY_FILE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_secret_key_file_is_generated_once_and_private(fresh_env, tmp_path):
+    _manage(fresh_env, "check")
+    key_file = tmp_path / "data" / "secret_key"
+    first = key_file.read_text()
+    _manage(fresh_env, "check")
+    assert key_file.read_text() == first and len(first.strip()) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_first_admin_password_is_printed_once(fresh_env):
+    _manage(fresh_env, "migrate", "--noinput")
+    first = _manage(fresh_env, "ensure_admin")
+    assert re.search(r"password: \S{20,}", first)
+    second = _manage(fresh_env, "ensure_admin")
+    assert "password:" not in second and "already exist" in second
+
+
+def test_served_dashboard_logs_in_the_printed_admin(fresh_env):
+    _manage(fresh_env, "migrate", "--noinput")
+    password = re.search(r"password: (\S+)", _manage(fresh_env, "ensure_admin")).group(1)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=REPO, env=fresh_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        url = None
+        for line in server.stdout:
+            match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url == f"http://127.0.0.1:{port}/"
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        deadline = time.monotonic() + 30
+        while True:  # wait for the listening socket, bounded
+            try:
+                login_page = opener.open(url + "login/", timeout=5).read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        data = urllib.parse.urlencode(
+            {"username": "admin", "password": password, "csrfmiddlewaretoken": token}
+        ).encode()
+        request = urllib.request.Request(url + "login/", data=data, headers={"Referer": url + "login/"})
+        overview = opener.open(request, timeout=10)
+        assert overview.geturl() == url
+        assert "No clusters connected yet" in overview.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

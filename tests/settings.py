@@ -1,0 +1,17 @@
+"""Settings for the test suite: the product's settings with a throwaway key and fast hashing.
+
+DATABASE_URL and REDIS_URL still come from the environment, so the same suite runs on
+the embedded default and on PostgreSQL + Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+
+from smi_ui.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Serve static files straight from static/ (no collectstatic step in tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
