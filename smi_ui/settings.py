@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "channels",
     "smi_ui.core",
+    "smi_ui.clusters",
+    "smi_ui.inventory",
+    "smi_ui.live",
+    "smi_ui.sandbox",
     "smi_ui.web",
 ]
 
@@ -101,6 +105,11 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Cluster credentials are encrypted with these Fernet keys, newest first (see clusters/crypto.py).
+CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", [])
+SYNC_LEASE_SECONDS = float(os.environ.get("SYNC_LEASE_SECONDS", "15"))
+SYNC_REDISCOVER_SECONDS = float(os.environ.get("SYNC_REDISCOVER_SECONDS", "60"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,77 @@
+"""Admin for clusters: credentials are write-only fields, never shown back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django import forms
+from django.contrib import admin
+
+from .models import AuthMethod, Cluster, KindStatus
+
+
+class ClusterAdminForm(forms.ModelForm):
+    api_server = forms.URLField(required=False, assume_scheme="https", max_length=500,
+                                help_text="https://host:port of the API server (not for kubeconfig/in-cluster)")
+    token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
+                            help_text="Bearer token (token method). Leave empty to keep the stored one.")
+    ca_data = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="CA bundle (PEM). Leave empty to keep the stored one.")
+    client_cert = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text="Client certificate (PEM), client-cert method.")
+    client_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
+                                 help_text="Client key (PEM), client-cert method. Never shown back.")
+    kubeconfig = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="kubeconfig YAML (kubeconfig method). Never shown back.")
+
+    class Meta:
+        model = Cluster
+        fields = ["name", "api_server", "auth_method", "kubeconfig_context", "insecure_skip_tls_verify", "enabled",
+                  "is_demo"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        method = data.get("auth_method")
+        fresh = {k: data.get(k) for k in ("token", "ca_data", "client_cert", "client_key", "kubeconfig") if data.get(k)}
+        stored = self.instance.credentials if self.instance.pk else {}
+        if method == AuthMethod.KUBECONFIG and "kubeconfig" in fresh:
+            try:
+                fresh["kubeconfig"] = yaml.safe_load(fresh["kubeconfig"])
+            except yaml.YAMLError as error:
+                self.add_error("kubeconfig", f"not valid YAML: {error}")
+        needed = {AuthMethod.TOKEN: ["token"], AuthMethod.CLIENT_CERT: ["client_cert", "client_key"],
+                  AuthMethod.KUBECONFIG: ["kubeconfig"]}.get(method, [])
+        for key in needed:
+            if key not in fresh and key not in stored:
+                self.add_error(key, "required for this authentication method")
+        if method in (AuthMethod.TOKEN, AuthMethod.CLIENT_CERT) and not data.get("api_server"):
+            self.add_error("api_server", "required for this authentication method")
+        self.merged_credentials = {**stored, **fresh}
+        return data
+
+    def save(self, commit: bool = True) -> Cluster:
+        cluster = super().save(commit=False)
+        cluster.set_credentials(self.merged_credentials)
+        if commit:
+            cluster.save()
+        return cluster
+
+
+class KindStatusInline(admin.TabularInline):
+    model = KindStatus
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "api_version", "state", "listed", "last_error", "stale_since", "last_event_at"]
+    fields = readonly_fields
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    form = ClusterAdminForm
+    list_display = ["name", "api_server", "auth_method", "state", "stale_since", "last_event_at", "is_demo"]
+    list_filter = ["state", "auth_method", "is_demo"]
+    search_fields = ["name", "api_server"]
+    readonly_fields = ["state", "last_error", "stale_since", "last_event_at", "server_version", "served_kinds",
+                       "discovered_at"]
+    inlines = [KindStatusInline]

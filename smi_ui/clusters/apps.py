@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ClustersConfig(AppConfig):
+    """Registered clusters, their credentials, sync status and the sync workers."""
+
+    name = "smi_ui.clusters"
+    label = "clusters"
