@@ -18,7 +18,7 @@ run: install assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+	$(PY) manage.py serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
 test: install-dev assets lint
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \

@@ -1,1 +1,3 @@
 """Fixtures shared by every test package."""
+
+pytest_plugins = ["smi_ui.sandbox.testing"]

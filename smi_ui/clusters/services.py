@@ -60,6 +60,15 @@ def register_from_kubeconfig(
     return clusters
 
 
+def running_in_cluster() -> bool:
+    """Kubernetes sets this variable in every pod; its service account token sits beside it."""
+    import os
+
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and Path(
+        "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    ).exists()
+
+
 def register_in_cluster(name: str = "local") -> Cluster:
     cluster, _ = Cluster.objects.get_or_create(
         name=name, defaults={"auth_method": AuthMethod.IN_CLUSTER, "api_server": "https://kubernetes.default.svc"}

@@ -58,8 +58,11 @@ def api_client_for(access: ClusterAccess) -> k8s.ApiClient:
     return k8s_config.new_client_from_config_dict(kubeconfig_for(access), context=access.context or None)
 
 
-def transport_for(access: ClusterAccess) -> ApiTransport:
-    return ApiTransport(api_client_for(access))
+def transport_for(access: ClusterAccess, user_agent: str = "smi-ui") -> ApiTransport:
+    """A transport whose requests say who sends them (the sync process, the writer...)."""
+    api_client = api_client_for(access)
+    api_client.user_agent = user_agent
+    return ApiTransport(api_client)
 
 
 def kubeconfig_contexts(kubeconfig: dict[str, Any]) -> list[dict[str, str]]:

@@ -7,10 +7,11 @@ Every request carries a timeout; errors surface as KubeApiError with the server'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import urllib3
 from kubernetes import client as k8s
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
@@ -45,20 +46,30 @@ class ApiTransport:
         body: Any = None,
         content_type: str = "application/json",
         timeout: float | tuple[float, float] | None = None,
+        headers: dict[str, str | list[str]] | None = None,
     ) -> dict[str, Any]:
-        response = self._call(method, path, query=query, body=body, content_type=content_type, timeout=timeout)
-        data = response.data
+        """One JSON request; `headers` adds request headers (e.g. Impersonate-User for the writer)."""
+        response = self._call(method, path, query=query, body=body, content_type=content_type, timeout=timeout,
+                              headers=headers)
+        data = response.read()
         return json.loads(data) if data else {}
 
     def get_json(self, path: str, **query: Any) -> dict[str, Any]:
         return self.request("GET", path, query=query or None)
 
-    def stream_lines(self, path: str, *, query: dict[str, Any], read_timeout: float) -> Iterator[dict[str, Any]]:
-        """Yield decoded JSON lines of a watch until the server ends the stream."""
-        response = self._call("GET", path, query=query, timeout=(self.timeout[0], read_timeout))
+    def stream_lines(
+        self, path: str, *, query: dict[str, Any], read_timeout: float, opened: Callable[[Any], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield decoded JSON lines of a watch until the server ends the stream.
+
+        `opened` receives the live response so another thread can close it to end the watch at once.
+        """
+        raw = self._call("GET", path, query=query, timeout=(self.timeout[0], read_timeout)).response
+        if opened is not None:
+            opened(raw)
         try:
             buffer = b""
-            for chunk in response.stream(amt=65536, decode_content=True):
+            for chunk in raw.stream(amt=65536, decode_content=True):
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
@@ -66,8 +77,10 @@ class ApiTransport:
                         yield json.loads(line)
             if buffer.strip():
                 yield json.loads(buffer)
+        except (OSError, urllib3.exceptions.HTTPError) as error:
+            raise KubeApiError(0, "StreamBroken", f"{type(error).__name__}: {error}") from error
         finally:
-            response.release_conn()
+            raw.release_conn()
 
     def _call(
         self,
@@ -78,25 +91,40 @@ class ApiTransport:
         body: Any = None,
         content_type: str = "application/json",
         timeout: float | tuple[float, float] | None = None,
+        headers: dict[str, str | list[str]] | None = None,
     ) -> Any:
+        extra = headers or {}
         headers = {"Accept": "application/json", "Content-Type": content_type}
         query_list = [(k, _query_value(v)) for k, v in (query or {}).items() if v is not None]
+        method, url, headers, body, _ = self.api_client.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query_list,
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        if extra:
+            headers = _with_extra_headers(headers, extra)
         try:
-            return self.api_client.call_api(
-                path,
-                method,
-                query_params=query_list,
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _request_timeout=timeout or self.timeout,
-                _return_http_data_only=True,
-            )
-        except k8s.ApiException as error:
+            response = self.api_client.call_api(method, url, header_params=headers, body=body,
+                                                _request_timeout=timeout or self.timeout)
+        except k8s.ApiException as error:  # raised for transport failures (status 0) and some statuses
             raise _api_error(error) from None
-        except Exception as error:  # urllib3/socket errors: the server could not be reached
+        except (OSError, urllib3.exceptions.HTTPError) as error:
             raise KubeApiError(0, "Unreachable", f"{type(error).__name__}: {error}") from error
+        if not 200 <= response.status < 300:
+            raise _status_error(response.status, response.reason, response.read())
+        return response
+
+
+def _with_extra_headers(headers: dict[str, str], extra: dict[str, str | list[str]]) -> urllib3.HTTPHeaderDict:
+    """Headers with `extra` added; a list value is sent as repeated headers (Impersonate-Group)."""
+    combined = urllib3.HTTPHeaderDict(headers)
+    for name, value in extra.items():
+        for item in value if isinstance(value, list) else [value]:
+            combined.add(name, item)
+    return combined
 
 
 def _query_value(value: Any) -> str:
@@ -106,13 +134,18 @@ def _query_value(value: Any) -> str:
 
 
 def _api_error(error: k8s.ApiException) -> KubeApiError:
+    return _status_error(int(error.status or 0), error.reason or "", error.body)
+
+
+def _status_error(status: int, http_reason: str, raw: bytes | str | None) -> KubeApiError:
+    """Decode the server's `Status` object when it sent one."""
     body: dict[str, Any] | None = None
-    message = error.reason or ""
-    if error.body:
+    message = http_reason
+    if raw:
         try:
-            body = json.loads(error.body)
+            body = json.loads(raw)
             message = body.get("message", message)
         except (ValueError, TypeError):
-            message = str(error.body)[:500]
-    reason = (body or {}).get("reason") or error.reason or ""
-    return KubeApiError(int(error.status or 0), reason, message, body)
+            message = (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))[:500]
+    reason = (body or {}).get("reason") or http_reason
+    return KubeApiError(status, reason, message, body)

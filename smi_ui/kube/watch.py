@@ -66,36 +66,56 @@ class Reflector:
         self.settings = settings or WatchSettings()
         self.stop = stop or threading.Event()
         self.resource_version = ""
+        self.needs_list = True
         self.relists = 0
+        self.listed = 0
+        self._reported_stale = False
+        self._response: Any = None
+
+    def halt(self) -> None:
+        """Stop now, closing an open watch stream instead of waiting for its next event."""
+        self.stop.set()
+        response = self._response
+        if response is not None:
+            try:
+                response.shutdown() if hasattr(response, "shutdown") else response.close()
+            except Exception as error:  # closing a half-dead socket may fail in many ways
+                log.debug("closing watch stream: %s", error)
 
     def run(self) -> None:
         """Run until `stop` is set; never raises for server trouble, it reports it instead."""
-        retrying = Retrying(
-            wait=wait_exponential_jitter(initial=self.settings.backoff_initial, max=self.settings.backoff_max),
-            retry=retry_if_exception_type(KubeApiError),
-            sleep=self._interruptible_sleep,
-            before_sleep=self._report_failure,
-            reraise=True,
-        )
         while not self.stop.is_set():
+            retrying = Retrying(
+                wait=wait_exponential_jitter(multiplier=self.settings.backoff_initial, max=self.settings.backoff_max),
+                retry=retry_if_exception_type(KubeApiError),
+                sleep=self._interruptible_sleep,
+                before_sleep=self._report_failure,
+                reraise=True,
+            )
             try:
-                retrying(self._list_then_watch)
+                retrying(self._sync_until_stream_ends)
             except _Stopped:
                 return
 
-    def _list_then_watch(self) -> None:
+    def _sync_until_stream_ends(self) -> None:
+        """List if we must, then watch from our resourceVersion until the server ends the stream.
+
+        After a failed connection we resume the watch from the last resourceVersion rather
+        than re-listing; the server answers 410 if that is too old, and only then we re-list.
+        """
         if self.stop.is_set():
             raise _Stopped
-        self.list_all()
-        while not self.stop.is_set():
+        if self.needs_list:
+            self.list_all()
+        while True:
             try:
                 self.watch_once()
+                return
             except ResourceVersionExpired:
                 log.info("%s: resourceVersion %s expired, re-listing", self.resource.group_resource,
                          self.resource_version)
                 self.relists += 1
                 self.list_all()
-        raise _Stopped
 
     def list_all(self) -> None:
         """List every object (paginated) and hand the complete set to the handler."""
@@ -120,6 +140,9 @@ class Reflector:
                 self.resource_version = metadata.get("resourceVersion", "")
                 break
         self.handler.on_listed(self.resource, items, self.resource_version)
+        self.needs_list = False
+        self.listed = len(items)
+        self._reported_stale = False
         self.handler.on_progress(self.resource, "connected", listed=len(items))
 
     def watch_once(self) -> None:
@@ -131,8 +154,10 @@ class Reflector:
             "timeoutSeconds": self.settings.watch_timeout_seconds,
         }
         read_timeout = self.settings.watch_timeout_seconds + self.settings.read_slack_seconds
-        for event in self.transport.stream_lines(self.resource.path(self.namespace), query=query,
-                                                 read_timeout=read_timeout):
+        events = self.transport.stream_lines(
+            self.resource.path(self.namespace), query=query, read_timeout=read_timeout, opened=self._remember_response
+        )
+        for event in events:
             if self.stop.is_set():
                 return
             event_type = event.get("type")
@@ -147,6 +172,15 @@ class Reflector:
             if new_version:
                 self.resource_version = new_version
 
+    def _remember_response(self, response: Any) -> None:
+        """Called once the server accepted the watch: we are connected again."""
+        self._response = response
+        if self.stop.is_set():
+            self.halt()
+        elif self._reported_stale:
+            self._reported_stale = False
+            self.handler.on_progress(self.resource, "connected", listed=self.listed)
+
     def _interruptible_sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
             raise _Stopped
@@ -155,6 +189,7 @@ class Reflector:
         error = retry_state.outcome.exception()
         log.warning("%s: %s; retrying in %.1fs", self.resource.group_resource, error,
                     retry_state.next_action.sleep if retry_state.next_action else 0)
+        self._reported_stale = True
         status = error.status if isinstance(error, KubeApiError) else 0
         self.handler.on_progress(self.resource, "stale", detail=str(error), status=status)
 

@@ -1,0 +1,40 @@
+"""The demo cluster: a sandbox holding the demo world, started when no kubeconfig exists."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+
+from smi_ui.sandbox.demo import DEMO_LAYOUT, demo_objects
+from smi_ui.sandbox.server import SandboxCluster
+
+from .models import Cluster
+from .services import register_from_kubeconfig
+
+DEMO_CLUSTER_NAME = "demo"
+
+
+def user_kubeconfig() -> Path | None:
+    """The kubeconfig kubectl would use ($KUBECONFIG's first file, else ~/.kube/config), if it exists."""
+    candidates = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    candidates.append(str(Path.home() / ".kube" / "config"))
+    for candidate in candidates:
+        path = Path(candidate).expanduser()
+        if path.is_file():
+            return path
+    return None
+
+
+def start_demo_cluster(layout: str = DEMO_LAYOUT) -> tuple[SandboxCluster, Cluster]:
+    """Start the demo sandbox on a free loopback port and (re-)register it as the demo cluster."""
+    sandbox = SandboxCluster(layout, demo_objects(layout)).start()
+    kubeconfig = Path(settings.DATA_DIR) / "demo-kubeconfig"
+    sandbox.write_kubeconfig(kubeconfig, user="admin")
+    Cluster.objects.filter(name=DEMO_CLUSTER_NAME, is_demo=True).delete()  # yesterday's sandbox is gone
+    (cluster,) = register_from_kubeconfig(kubeconfig, is_demo=True)
+    if cluster.name != DEMO_CLUSTER_NAME:
+        cluster.name = DEMO_CLUSTER_NAME
+        cluster.save(update_fields=["name"])
+    return sandbox, cluster

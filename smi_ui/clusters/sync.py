@@ -1,0 +1,305 @@
+"""Sync workers: keep every leased cluster's objects in the inventory, list + watch.
+
+One `ClusterSync` per cluster runs one reflector thread per resource (the linking core
+kinds plus every SMI kind the cluster serves, in its preferred version). Discovery is
+re-read periodically and whenever a watch gets 404, so a CRD upgrade switches versions
+without a restart. `SyncWorker` holds leases so each cluster is synced by one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from smi_ui.inventory import services as inventory
+from smi_ui.inventory.normalize import trim_workload
+from smi_ui.kube.client import ClusterAccess, transport_for
+from smi_ui.kube.discovery import SmiDiscovery, discover_smi
+from smi_ui.kube.resources import CORE_RESOURCES, Resource, smi_resource
+from smi_ui.kube.transport import ApiTransport, KubeApiError
+from smi_ui.kube.watch import Reflector, WatchSettings
+from smi_ui.live.broadcast import publish_change, publish_resync
+
+from . import leases
+from .models import Cluster, KindStatus, SyncState
+
+log = logging.getLogger(__name__)
+
+#: Above this many changes in one listing, subscribers get one "resynced" message per namespace.
+PER_OBJECT_EVENT_LIMIT = 200
+
+
+def access_for(cluster: Cluster) -> ClusterAccess:
+    return ClusterAccess(
+        method=cluster.auth_method,
+        server=cluster.api_server,
+        context=cluster.kubeconfig_context,
+        insecure_skip_tls_verify=cluster.insecure_skip_tls_verify,
+        credentials=cluster.credentials,
+    )
+
+
+class InventoryHandler:
+    """Receives a reflector's listings and events and stores them for one cluster."""
+
+    def __init__(self, cluster_id: int, on_not_found: Any = None):
+        self.cluster_id = cluster_id
+        self.on_not_found = on_not_found
+
+    def on_listed(self, resource: Resource, items: list[dict[str, Any]], resource_version: str) -> None:
+        try:
+            changes = inventory.reconcile_listing(self.cluster_id, resource.kind, [trim_workload(i) for i in items])
+            if len(changes) > PER_OBJECT_EVENT_LIMIT:  # a first sync: one summary per namespace, not thousands
+                for namespace in sorted({change.namespace for change in changes}):
+                    publish_resync(self.cluster_id, resource.kind, namespace)
+            else:
+                for change in changes:
+                    publish_change(change.cluster_id, change.kind, change.namespace, change.name,
+                                   change.resource_version, change.change)
+            KindStatus.objects.filter(cluster_id=self.cluster_id, kind=resource.kind).update(
+                last_synced_at=timezone.now()
+            )
+        finally:
+            close_old_connections()
+
+    def on_event(self, resource: Resource, event_type: str, obj: dict[str, Any]) -> None:
+        obj.setdefault("apiVersion", resource.api_version)
+        obj.setdefault("kind", resource.kind)
+        try:
+            if event_type == "DELETED":
+                change = inventory.delete_object(self.cluster_id, obj)
+            else:
+                change = inventory.upsert_object(self.cluster_id, trim_workload(obj))
+            now = timezone.now()
+            KindStatus.objects.filter(cluster_id=self.cluster_id, kind=resource.kind).update(
+                last_event_at=now, event_lag_ms=_lag_ms(obj, now)
+            )
+            Cluster.objects.filter(pk=self.cluster_id).update(last_event_at=now)
+            if change:
+                publish_change(change.cluster_id, change.kind, change.namespace, change.name,
+                               change.resource_version, change.change)
+        finally:
+            close_old_connections()
+
+    def on_progress(self, resource: Resource, state: str, detail: str = "", listed: int = 0, status: int = 0) -> None:
+        try:
+            record_kind_state(self.cluster_id, resource, state, detail=detail, listed=listed)
+        finally:
+            close_old_connections()
+        if status == 404 and self.on_not_found is not None:
+            self.on_not_found(resource)
+
+
+def record_kind_state(cluster_id: int, resource: Resource, state: str, *, detail: str = "", listed: int = 0) -> None:
+    """Store one kind's state and derive the cluster's overall state from all kinds."""
+    now = timezone.now()
+    status, _ = KindStatus.objects.get_or_create(
+        cluster_id=cluster_id, kind=resource.kind, defaults={"api_version": resource.api_version}
+    )
+    status.api_version = resource.api_version
+    status.state = state
+    if state == SyncState.STALE:
+        status.last_error = detail[:2000]
+        status.stale_since = status.stale_since or now
+    else:
+        status.listed = listed
+        if state == SyncState.CONNECTED:
+            status.stale_since = None
+            status.last_error = ""
+    status.save()
+    refresh_cluster_state(cluster_id)
+
+
+def refresh_cluster_state(cluster_id: int) -> None:
+    states = list(KindStatus.objects.filter(cluster_id=cluster_id).values_list("state", "last_error"))
+    cluster = Cluster.objects.get(pk=cluster_id)
+    if any(state == SyncState.STALE for state, _ in states):
+        cluster.mark_stale(next(err for state, err in states if state == SyncState.STALE))
+    elif any(state in (SyncState.SYNCING, SyncState.PENDING) for state, _ in states):
+        cluster.state = SyncState.SYNCING
+    elif states:
+        cluster.state = SyncState.CONNECTED
+        cluster.stale_since = None
+        cluster.last_error = ""
+    cluster.save(update_fields=["state", "stale_since", "last_error", "updated_at"])
+
+
+class ClusterSync:
+    """All reflectors of one cluster, restarted with new versions when discovery changes."""
+
+    def __init__(self, cluster: Cluster, *, watch_settings: WatchSettings | None = None,
+                 rediscover_seconds: float | None = None, user_agent: str = "smi-ui-sync"):
+        self.cluster_id = cluster.pk
+        self.user_agent = user_agent
+        self.name = cluster.name
+        self.access = access_for(cluster)
+        self.watch_settings = watch_settings or WatchSettings()
+        self.rediscover_seconds = rediscover_seconds or getattr(settings, "SYNC_REDISCOVER_SECONDS", 60)
+        self.stop_event = threading.Event()
+        self.rediscover_now = threading.Event()
+        self.transport: ApiTransport | None = None
+        self.discovery: SmiDiscovery | None = None
+        self._reflectors: dict[str, tuple[Reflector, threading.Thread]] = {}
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"sync-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5) -> None:
+        """Halt every watch (closing its stream) and wait, within one deadline, for the threads."""
+        self.stop_event.set()
+        self.rediscover_now.set()
+        for reflector, _ in list(self._reflectors.values()):
+            reflector.halt()
+        deadline = time.monotonic() + timeout
+        threads = [self._thread] if self._thread else []
+        threads += [thread for _, thread in list(self._reflectors.values())]
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    def _run(self) -> None:
+        try:
+            self.transport = transport_for(self.access, user_agent=self.user_agent)
+            for resource in CORE_RESOURCES:
+                self._start_reflector(resource)
+            while not self.stop_event.is_set():
+                self._discover_and_apply()
+                self.rediscover_now.wait(self.rediscover_seconds)
+                self.rediscover_now.clear()
+        except Exception:
+            log.exception("sync of cluster %s stopped", self.name)
+        finally:
+            connection.close()
+
+    def _discover_and_apply(self) -> None:
+        assert self.transport is not None
+        try:
+            discovery = discover_smi(self.transport)
+        except KubeApiError as error:
+            Cluster.objects.filter(pk=self.cluster_id).update(last_error=f"discovery failed: {error}"[:2000])
+            return
+        finally:
+            close_old_connections()
+        wanted = {kind: smi_resource(served.info, served.preferred) for kind, served in discovery.served.items()}
+        for kind in [k for k in self._reflectors if k not in {r.kind for r in CORE_RESOURCES}]:
+            current = self._reflectors[kind][0].resource
+            if wanted.get(kind) != current:
+                self._stop_reflector(kind)
+                if kind not in wanted:
+                    KindStatus.objects.filter(cluster_id=self.cluster_id, kind=kind).delete()
+        for kind, resource in wanted.items():
+            if kind not in self._reflectors:
+                self._start_reflector(resource)
+        Cluster.objects.filter(pk=self.cluster_id).update(
+            served_kinds=discovery.describe(), server_version=discovery.server_version, discovered_at=timezone.now()
+        )
+        self.discovery = discovery
+        close_old_connections()
+
+    def _start_reflector(self, resource: Resource) -> None:
+        assert self.transport is not None
+        handler = InventoryHandler(self.cluster_id, on_not_found=lambda _resource: self.rediscover_now.set())
+        reflector = Reflector(self.transport, resource, handler, settings=self.watch_settings)
+        record_kind_state(self.cluster_id, resource, SyncState.PENDING)
+        thread = threading.Thread(target=_run_reflector, args=(reflector,), name=f"watch-{self.name}-{resource.plural}",
+                                  daemon=True)
+        self._reflectors[resource.kind] = (reflector, thread)
+        thread.start()
+
+    def _stop_reflector(self, kind: str) -> None:
+        reflector, thread = self._reflectors.pop(kind)
+        reflector.halt()
+        thread.join(timeout=5)
+
+
+def _run_reflector(reflector: Reflector) -> None:
+    try:
+        reflector.run()
+    finally:
+        connection.close()
+
+
+class SyncWorker:
+    """One sync process: takes leases on enabled clusters and syncs the ones it holds."""
+
+    def __init__(self, *, holder: str | None = None, lease_seconds: float | None = None,
+                 watch_settings: WatchSettings | None = None, rediscover_seconds: float | None = None):
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease_seconds = lease_seconds or getattr(settings, "SYNC_LEASE_SECONDS", 15)
+        self.watch_settings = watch_settings
+        self.rediscover_seconds = rediscover_seconds
+        self.syncs: dict[int, ClusterSync] = {}
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stop_event.is_set():
+                self.tick()
+                self.stop_event.wait(self.lease_seconds / 3)
+        finally:
+            self.shutdown()
+
+    def tick(self) -> None:
+        """Renew or take leases, start syncs we now hold, stop syncs we lost."""
+        try:
+            clusters = list(Cluster.objects.filter(enabled=True))
+            ttl = timedelta(seconds=self.lease_seconds)
+            for cluster in clusters:
+                held = leases.acquire_or_renew(cluster.pk, self.holder, ttl)
+                running = self.syncs.get(cluster.pk)
+                if held and running is None:
+                    log.info("%s: took the lease on cluster %s", self.holder, cluster.name)
+                    sync = ClusterSync(cluster, watch_settings=self.watch_settings,
+                                       rediscover_seconds=self.rediscover_seconds,
+                                       user_agent=f"smi-ui-sync/{self.holder}")
+                    self.syncs[cluster.pk] = sync
+                    sync.start()
+                elif not held and running is not None:
+                    log.warning("%s: lost the lease on cluster %s, stopping", self.holder, cluster.name)
+                    self.syncs.pop(cluster.pk).stop()
+            for cluster_id in set(self.syncs) - {c.pk for c in clusters}:
+                self.syncs.pop(cluster_id).stop()
+                leases.release(cluster_id, self.holder)
+        finally:
+            close_old_connections()
+
+    def shutdown(self) -> None:
+        for cluster_id, sync in list(self.syncs.items()):
+            sync.stop()
+            leases.release(cluster_id, self.holder)
+        self.syncs.clear()
+        close_old_connections()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def _lag_ms(obj: dict[str, Any], now: Any) -> int | None:
+    """Milliseconds from the change's managedFields time to now (second resolution at best)."""
+    times = [entry.get("time") for entry in (obj.get("metadata") or {}).get("managedFields") or [] if entry.get("time")]
+    if not times:
+        return None
+    from django.utils.dateparse import parse_datetime
+
+    changed = parse_datetime(max(times))
+    if changed is None:
+        return None
+    return max(0, int((now - changed).total_seconds() * 1000))
+
+
+
