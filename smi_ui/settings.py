@@ -51,6 +51,13 @@ INSTALLED_APPS = [
     "smi_ui.live",
     "smi_ui.sandbox",
     "smi_ui.web",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "smi_ui.accounts",
+    "smi_ui.audit",
+    "smi_ui.changes",
+    "smi_ui.api",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smi_ui.audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -150,12 +158,30 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # API tokens first: unauthenticated requests then get 401 with a WWW-Authenticate challenge.
+        "smi_ui.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "smi_ui.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "smi_ui.api.errors.api_exception_handler",
+    "UNICODE_JSON": False,  # \u-escapes: any string, even a lone surrogate from bad input, renders as JSON
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "smi-ui API",
+    "DESCRIPTION": "SMI policy across clusters: inventory, edits (validated, dry-run, audited) and the audit log.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Self-hosted Swagger UI assets: the dashboard must work without internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Writes impersonate the dashboard user (Impersonate-User/-Group), so the cluster's RBAC applies too.
+WRITE_AS_DASHBOARD_USER = env_bool("WRITE_AS_DASHBOARD_USER", default=False)
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {

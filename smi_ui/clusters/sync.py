@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from smi_ui.inventory import services as inventory
@@ -55,10 +55,24 @@ class InventoryHandler:
     def __init__(self, cluster_id: int, on_not_found: Any = None):
         self.cluster_id = cluster_id
         self.on_not_found = on_not_found
+        self._reconcilers: dict[str, inventory.ListingReconciler] = {}
 
-    def on_listed(self, resource: Resource, items: list[dict[str, Any]], resource_version: str) -> None:
+    def on_list_start(self, resource: Resource) -> None:
         try:
-            changes = inventory.reconcile_listing(self.cluster_id, resource.kind, [trim_workload(i) for i in items])
+            self._reconcilers[resource.kind] = inventory.ListingReconciler(self.cluster_id, resource.kind)
+        finally:
+            close_old_connections()
+
+    def on_list_page(self, resource: Resource, items: list[dict[str, Any]]) -> None:
+        """Store each page as it arrives: memory stays bounded by the page size on huge clusters."""
+        try:
+            self._reconcilers[resource.kind].add_page([trim_workload(item) for item in items])
+        finally:
+            close_old_connections()
+
+    def on_listed(self, resource: Resource, resource_version: str) -> None:
+        try:
+            changes = self._reconcilers.pop(resource.kind).finish()
             if len(changes) > PER_OBJECT_EVENT_LIMIT:  # a first sync: one summary per namespace, not thousands
                 for namespace in sorted({change.namespace for change in changes}):
                     publish_resync(self.cluster_id, resource.kind, namespace)
@@ -121,17 +135,19 @@ def record_kind_state(cluster_id: int, resource: Resource, state: str, *, detail
 
 
 def refresh_cluster_state(cluster_id: int) -> None:
-    states = list(KindStatus.objects.filter(cluster_id=cluster_id).values_list("state", "last_error"))
-    cluster = Cluster.objects.get(pk=cluster_id)
-    if any(state == SyncState.STALE for state, _ in states):
-        cluster.mark_stale(next(err for state, err in states if state == SyncState.STALE))
-    elif any(state in (SyncState.SYNCING, SyncState.PENDING) for state, _ in states):
-        cluster.state = SyncState.SYNCING
-    elif states:
-        cluster.state = SyncState.CONNECTED
-        cluster.stale_since = None
-        cluster.last_error = ""
-    cluster.save(update_fields=["state", "stale_since", "last_error", "updated_at"])
+    """Derive the cluster's state from its kinds, one refresher at a time (reflector threads race)."""
+    with transaction.atomic():
+        cluster = Cluster.objects.select_for_update().get(pk=cluster_id)
+        states = list(KindStatus.objects.filter(cluster_id=cluster_id).values_list("state", "last_error"))
+        if any(state == SyncState.STALE for state, _ in states):
+            cluster.mark_stale(next(err for state, err in states if state == SyncState.STALE))
+        elif any(state in (SyncState.SYNCING, SyncState.PENDING) for state, _ in states):
+            cluster.state = SyncState.SYNCING
+        elif states:
+            cluster.state = SyncState.CONNECTED
+            cluster.stale_since = None
+            cluster.last_error = ""
+        cluster.save(update_fields=["state", "stale_since", "last_error", "updated_at"])
 
 
 class ClusterSync:
@@ -175,8 +191,6 @@ class ClusterSync:
     def _run(self) -> None:
         try:
             self.transport = transport_for(self.access, user_agent=self.user_agent)
-            for resource in CORE_RESOURCES:
-                self._start_reflector(resource)
             while not self.stop_event.is_set():
                 self._discover_and_apply()
                 self.rediscover_now.wait(self.rediscover_seconds)
@@ -187,35 +201,46 @@ class ClusterSync:
             connection.close()
 
     def _discover_and_apply(self) -> None:
+        """Start, stop or switch reflectors so they match what the cluster serves now.
+
+        Every wanted kind is recorded as pending before any reflector starts, so the cluster
+        only reads "connected" once all of them have listed.
+        """
         assert self.transport is not None
+        wanted = {resource.kind: resource for resource in CORE_RESOURCES}
         try:
             discovery = discover_smi(self.transport)
         except KubeApiError as error:
             Cluster.objects.filter(pk=self.cluster_id).update(last_error=f"discovery failed: {error}"[:2000])
-            return
+            discovery = None  # unreachable: keep what runs; the core reflectors report staleness
         finally:
             close_old_connections()
-        wanted = {kind: smi_resource(served.info, served.preferred) for kind, served in discovery.served.items()}
-        for kind in [k for k in self._reflectors if k not in {r.kind for r in CORE_RESOURCES}]:
-            current = self._reflectors[kind][0].resource
-            if wanted.get(kind) != current:
+        if discovery is not None:
+            for kind, served in discovery.served.items():
+                wanted[kind] = smi_resource(served.info, served.preferred)
+            outdated = [k for k, (reflector, _) in self._reflectors.items() if wanted.get(k) != reflector.resource]
+            for kind in outdated:
                 self._stop_reflector(kind)
                 if kind not in wanted:
                     KindStatus.objects.filter(cluster_id=self.cluster_id, kind=kind).delete()
-        for kind, resource in wanted.items():
-            if kind not in self._reflectors:
-                self._start_reflector(resource)
-        Cluster.objects.filter(pk=self.cluster_id).update(
-            served_kinds=discovery.describe(), server_version=discovery.server_version, discovered_at=timezone.now()
-        )
-        self.discovery = discovery
+            Cluster.objects.filter(pk=self.cluster_id).update(
+                served_kinds=discovery.describe(), server_version=discovery.server_version,
+                discovered_at=timezone.now()
+            )
+            self.discovery = discovery
+        starting = [resource for kind, resource in wanted.items() if kind not in self._reflectors]
+        if discovery is None:
+            starting = [resource for resource in starting if resource in CORE_RESOURCES]
+        for resource in starting:
+            record_kind_state(self.cluster_id, resource, SyncState.PENDING)
+        for resource in starting:
+            self._start_reflector(resource)
         close_old_connections()
 
     def _start_reflector(self, resource: Resource) -> None:
         assert self.transport is not None
         handler = InventoryHandler(self.cluster_id, on_not_found=lambda _resource: self.rediscover_now.set())
         reflector = Reflector(self.transport, resource, handler, settings=self.watch_settings)
-        record_kind_state(self.cluster_id, resource, SyncState.PENDING)
         thread = threading.Thread(target=_run_reflector, args=(reflector,), name=f"watch-{self.name}-{resource.plural}",
                                   daemon=True)
         self._reflectors[resource.kind] = (reflector, thread)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .bulk import insert_new
 from .models import ChangeSource, ChangeType, KubeObject, Revision
 from .normalize import normalize
 
@@ -127,38 +128,56 @@ def _reserved_in_new_version(current: KubeObject, obj: dict[str, Any], now: date
                         current.resource_version, ChangeType.MODIFIED)
 
 
-def reconcile_listing(cluster_id: int, kind: str, items: list[dict[str, Any]]) -> list[StoredChange]:
-    """Make the current view of one kind equal a complete listing: upsert all, delete the missing.
+class ListingReconciler:
+    """Makes the current view of one kind equal a complete listing, page by page.
 
-    New objects (the whole cluster on a first sync) are inserted in bulk; only objects that
-    changed while we were not watching go through the one-by-one path.
+    Pages can be stored while the next one is being fetched. New objects (a whole cluster
+    on a first sync) are inserted in bulk; objects changed while we were not watching go
+    through `upsert_object`; `finish` deletes what the listing no longer holds.
     """
-    changes: list[StoredChange] = []
-    known = {
-        (namespace, name): (uid, resource_version, api_version)
-        for namespace, name, uid, resource_version, api_version in KubeObject.objects.filter(
-            cluster_id=cluster_id, kind=kind
-        ).values_list("namespace", "name", "uid", "resource_version", "api_version")
-    }
-    seen: set[tuple[str, str]] = set()
-    fresh: list[dict[str, Any]] = []
-    for item in items:
-        metadata = item.get("metadata") or {}
-        key = (metadata.get("namespace", ""), metadata.get("name", ""))
-        seen.add(key)
-        if key not in known:
-            fresh.append(item)
-        elif known[key] != (metadata.get("uid", ""), metadata.get("resourceVersion", ""), item.get("apiVersion", "")):
-            stored = upsert_object(cluster_id, item)
-            if stored:
-                changes.append(stored)
-    changes.extend(_insert_new(cluster_id, fresh))
-    for key in set(known) - seen:
-        current = KubeObject.objects.filter(cluster_id=cluster_id, kind=kind, namespace=key[0], name=key[1]).first()
-        gone = delete_object(cluster_id, current.raw) if current else None
-        if gone:
-            changes.append(gone)
-    return changes
+
+    def __init__(self, cluster_id: int, kind: str):
+        self.cluster_id = cluster_id
+        self.kind = kind
+        self.changes: list[StoredChange] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.known = {
+            (namespace, name): (uid, resource_version, api_version)
+            for namespace, name, uid, resource_version, api_version in KubeObject.objects.filter(
+                cluster_id=cluster_id, kind=kind
+            ).values_list("namespace", "name", "uid", "resource_version", "api_version")
+        }
+
+    def add_page(self, items: list[dict[str, Any]]) -> None:
+        fresh: list[dict[str, Any]] = []
+        for item in items:
+            metadata = item.get("metadata") or {}
+            key = (metadata.get("namespace", ""), metadata.get("name", ""))
+            self.seen.add(key)
+            current = (metadata.get("uid", ""), metadata.get("resourceVersion", ""), item.get("apiVersion", ""))
+            if key not in self.known:
+                fresh.append(item)
+            elif self.known[key] != current:
+                stored = upsert_object(self.cluster_id, item)
+                if stored:
+                    self.changes.append(stored)
+        self.changes.extend(_insert_new(self.cluster_id, fresh))
+
+    def finish(self) -> list[StoredChange]:
+        for namespace, name in set(self.known) - self.seen:
+            current = KubeObject.objects.filter(cluster_id=self.cluster_id, kind=self.kind, namespace=namespace,
+                                                name=name).first()
+            gone = delete_object(self.cluster_id, current.raw) if current else None
+            if gone:
+                self.changes.append(gone)
+        return self.changes
+
+
+def reconcile_listing(cluster_id: int, kind: str, items: list[dict[str, Any]]) -> list[StoredChange]:
+    """Make the current view of one kind equal a complete listing: upsert all, delete the missing."""
+    reconciler = ListingReconciler(cluster_id, kind)
+    reconciler.add_page(items)
+    return reconciler.finish()
 
 
 def _insert_new(cluster_id: int, items: list[dict[str, Any]], batch_size: int = 500) -> list[StoredChange]:
@@ -185,9 +204,9 @@ def _insert_new(cluster_id: int, items: list[dict[str, Any]], batch_size: int = 
                                       observed_at=now))
             changes.append(StoredChange(cluster_id, common["kind"], common["namespace"], common["name"],
                                         common["resource_version"], ChangeType.CREATED))
-        with transaction.atomic():
-            KubeObject.objects.bulk_create(objects, ignore_conflicts=True)
-            Revision.objects.bulk_create(revisions, ignore_conflicts=True)
+        with transaction.atomic():  # an object is never stored without its first revision
+            insert_new(KubeObject, objects)
+            insert_new(Revision, revisions)
     return changes
 
 

@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 class WatchHandler(Protocol):
     """What a reflector reports to; sync's inventory writer implements it."""
 
-    def on_listed(self, resource: Resource, items: list[dict[str, Any]], resource_version: str) -> None: ...
+    def on_list_start(self, resource: Resource) -> None:
+        """A (re-)listing begins: forget any half-received earlier one."""
+
+    def on_list_page(self, resource: Resource, items: list[dict[str, Any]]) -> None:
+        """One page of a listing, handed over as it arrives."""
+
+    def on_listed(self, resource: Resource, resource_version: str) -> None:
+        """The listing is complete: everything not in its pages no longer exists."""
 
     def on_event(self, resource: Resource, event_type: str, obj: dict[str, Any]) -> None: ...
 
@@ -118,9 +125,10 @@ class Reflector:
                 self.list_all()
 
     def list_all(self) -> None:
-        """List every object (paginated) and hand the complete set to the handler."""
+        """List every object (paginated), handing each page over, then mark the listing complete."""
+        self.handler.on_list_start(self.resource)
         self.handler.on_progress(self.resource, "syncing", listed=0)
-        items: list[dict[str, Any]] = []
+        listed = 0
         token = ""
         while True:
             page = self.transport.request(
@@ -128,22 +136,23 @@ class Reflector:
                 self.resource.path(self.namespace),
                 query={"limit": self.settings.page_size, "continue": token or None},
             )
-            kind = self.resource.kind
-            for item in page.get("items", []):
+            items = page.get("items", [])
+            for item in items:
                 item.setdefault("apiVersion", self.resource.api_version)
-                item.setdefault("kind", kind)
-                items.append(item)
-            self.handler.on_progress(self.resource, "syncing", listed=len(items))
+                item.setdefault("kind", self.resource.kind)
+            self.handler.on_list_page(self.resource, items)
+            listed += len(items)
+            self.handler.on_progress(self.resource, "syncing", listed=listed)
             metadata = page.get("metadata", {})
             token = metadata.get("continue", "")
             if not token:
                 self.resource_version = metadata.get("resourceVersion", "")
                 break
-        self.handler.on_listed(self.resource, items, self.resource_version)
+        self.handler.on_listed(self.resource, self.resource_version)
         self.needs_list = False
-        self.listed = len(items)
+        self.listed = listed
         self._reported_stale = False
-        self.handler.on_progress(self.resource, "connected", listed=len(items))
+        self.handler.on_progress(self.resource, "connected", listed=listed)
 
     def watch_once(self) -> None:
         """Watch from the current resourceVersion until the server closes the stream."""

@@ -349,9 +349,17 @@ class SandboxApp:
         namespace = info.namespace if resource_type.namespaced and not info.cluster_path_for_namespaced else None
         if resource_type.kind == "Namespace":
             namespace = None
-        items, resource_version = self.state.list(resource_type, namespace, labels, fields)
+        after = self._continue_from(query)
+        limit = self._limit(query)
+        items, resource_version = self.state.list(resource_type, namespace, labels, fields, after, limit)
         metadata: dict[str, Any] = {"resourceVersion": resource_version}
-        items = self._page(items, query, metadata)
+        if limit > 0 and len(items) > limit:
+            items = items[:limit]
+            last = items[-1]["metadata"]
+            start = (last.get("namespace", ""), last["name"])
+            metadata["continue"] = base64.urlsafe_b64encode(json.dumps(
+                {"v": "meta.k8s.io/v1", "rv": int(resource_version), "start": list(start)}).encode()).decode()
+            metadata["remainingItemCount"] = self.state.count_after(resource_type, namespace, labels, fields, start)
         if negotiated.table:
             document = tables.table(resource_type, items, metadata, query.get("includeObject", "Metadata"))
             return self._encode(document, 200, negotiated, content_type=TABLE_CONTENT_TYPE)
@@ -368,29 +376,26 @@ class SandboxApp:
                     "items": items}
         return self._encode(document, 200, negotiated)
 
-    def _page(self, items: list[dict[str, Any]], query: dict[str, str], metadata: dict[str, Any]) -> list[Any]:
-        """`limit`/`continue` paging: the token remembers the last key handed out."""
+    @staticmethod
+    def _continue_from(query: dict[str, str]) -> tuple[str, str] | None:
+        """`continue` tokens remember the last key handed out (namespace, name)."""
         token = query.get("continue")
-        if token:
-            try:
-                after = json.loads(base64.urlsafe_b64decode(token.encode()))
-                start = tuple(after["start"])
-            except (ValueError, KeyError, TypeError):
-                raise statuses.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
-                                           "(version meta.k8s.io/v1)") from None
-            items = [i for i in items if (i["metadata"].get("namespace", ""), i["metadata"]["name"]) > start]
+        if not token:
+            return None
         try:
-            limit = int(query.get("limit") or 0)
+            after = json.loads(base64.urlsafe_b64decode(token.encode()))
+            namespace, name = after["start"]
+            return (str(namespace), str(name))
+        except (ValueError, KeyError, TypeError):
+            raise statuses.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
+                                       "(version meta.k8s.io/v1)") from None
+
+    @staticmethod
+    def _limit(query: dict[str, str]) -> int:
+        try:
+            return max(0, int(query.get("limit") or 0))
         except ValueError:
-            limit = 0
-        if limit > 0 and len(items) > limit:
-            last = items[limit - 1]["metadata"]
-            start = [last.get("namespace", ""), last["name"]]
-            metadata["continue"] = base64.urlsafe_b64encode(json.dumps(
-                {"v": "meta.k8s.io/v1", "rv": int(metadata["resourceVersion"]), "start": start}).encode()).decode()
-            metadata["remainingItemCount"] = len(items) - limit
-            items = items[:limit]
-        return items
+            return 0
 
     async def _watch(self, request: web.Request, resource_type: ResourceType, info: RequestInfo,
                      query: dict[str, str], negotiated: Negotiated) -> web.StreamResponse:

@@ -144,10 +144,25 @@ class ClusterState:
         return self.output(resource_type, found)
 
     def list(self, resource_type: ResourceType, namespace: str | None, labels: LabelSelector,
-             fields: FieldSelector) -> tuple[list[dict[str, Any]], str]:
-        items = [self.output(resource_type, o) for o in self.store.list(resource_type.group_resource, namespace)
-                 if labels.matches((o.get("metadata") or {}).get("labels")) and fields.matches(o)]
+             fields: FieldSelector, after: tuple[str, str] | None = None,
+             limit: int = 0) -> tuple[list[dict[str, Any]], str]:
+        """Matching objects in key order after `after`; with a limit, at most limit + 1 (the caller pages).
+
+        Only the objects handed out are copied, so paging through a large list stays linear.
+        """
+        items: list[dict[str, Any]] = []
+        for obj in self.store.scan(resource_type.group_resource, namespace, after):
+            if labels.matches((obj.get("metadata") or {}).get("labels")) and fields.matches(obj):
+                items.append(self.output(resource_type, obj))
+                if limit > 0 and len(items) > limit:
+                    break
         return items, str(self.store.resource_version)
+
+    def count_after(self, resource_type: ResourceType, namespace: str | None, labels: LabelSelector,
+                    fields: FieldSelector, after: tuple[str, str]) -> int:
+        """How many matching objects follow `after` (a list page's remainingItemCount)."""
+        return sum(1 for obj in self.store.scan(resource_type.group_resource, namespace, after)
+                   if labels.matches((obj.get("metadata") or {}).get("labels")) and fields.matches(obj))
 
     # ---- admission-like checks ----------------------------------------------------------------
 

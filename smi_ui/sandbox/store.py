@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +73,14 @@ class ObjectStore:
         objects = self._objects.get(resource, {})
         keys = sorted(k for k in objects if namespace is None or k[0] == namespace)
         return [copy.deepcopy(objects[k]) for k in keys]
+
+    def scan(self, resource: GroupResource, namespace: str | None = None,
+             after: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """Stored objects in key order after `after`, NOT copied: callers copy what they hand out."""
+        objects = self._objects.get(resource, {})
+        for key in sorted(k for k in objects if (namespace is None or k[0] == namespace)
+                          and (after is None or k > after)):
+            yield objects[key]
 
     def namespaces_in_use(self, resource: GroupResource) -> set[str]:
         return {namespace for namespace, _ in self._objects.get(resource, {})}

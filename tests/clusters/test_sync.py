@@ -185,7 +185,7 @@ def test_every_stored_change_is_published_to_cluster_and_namespace_groups(synced
         for label, channel in (("namespace", by_namespace), ("cluster", by_cluster)):
             while label not in received:
                 message = await asyncio.wait_for(layer.receive(channel), timeout=15)
-                if message.get("name") == "bookstore-canary":
+                if message.get("name") == "bookstore-canary" and message.get("change") == "modified":
                     received[label] = message
 
     listener = threading.Thread(target=async_to_sync(listen), daemon=True)

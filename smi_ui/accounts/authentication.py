@@ -1,0 +1,35 @@
+"""DRF authentication by API token (`Authorization: Bearer smiui_...`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from .tokens import authenticate_token
+
+KEYWORDS = (b"bearer", b"token")
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """Authenticates automation by a hashed API token; token requests need no CSRF token."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in KEYWORDS:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("the Authorization header must be `Bearer <token>`")
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("the token is not ASCII text") from None
+        record = authenticate_token(token)
+        if record is None:
+            raise AuthenticationFailed("the token is unknown, revoked or expired")
+        return record.user, record
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="smi-ui"'

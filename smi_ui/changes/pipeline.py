@@ -1,0 +1,425 @@
+"""The steps every edit goes through, in this order, whatever the kind and whoever asks.
+
+1. authorize (not visible: 404; visible but not allowed: 403);
+2. read the object from the cluster in its own version (the cluster is the truth);
+3. compare with the edit's base resourceVersion (409 with the current object);
+4. ownership guard (409 unless forced by someone allowed to force);
+5. build the new object and validate it with the SMI model (400, nothing sent);
+6. ask the cluster with `dryRun=All` (422 with the cluster's causes);
+7. preview stops here; otherwise write with the resourceVersion, store the response at
+   once in the inventory and tell live subscribers.
+
+Every attempt, whatever its outcome, appends one audit entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from smi_ui.accounts.roles import Action
+from smi_ui.audit.models import Outcome
+from smi_ui.audit.services import Attempt, record_attempt
+from smi_ui.clusters.models import Cluster
+from smi_ui.clusters.sync import access_for
+from smi_ui.inventory import services as inventory
+from smi_ui.inventory.models import KubeObject
+from smi_ui.kube.resources import smi_resource
+from smi_ui.kube.transport import KubeApiError
+from smi_ui.kube.writer import ObjectWriter, writer_for
+from smi_ui.live.broadcast import publish_change
+from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, split_shares, validate_manifest
+from smi_ui.smi.kinds import KindInfo, split_api_version
+from smi_ui.smi.model import TrafficSplit
+from smi_ui.smi.shares import WeightError
+
+from .actors import Actor
+from .diff import for_display, to_yaml, unified_diff
+from .errors import (
+    ChangeError,
+    ClusterForbidden,
+    ClusterRejected,
+    ClusterUnavailable,
+    ControllerOwned,
+    EditConflict,
+    EditDenied,
+    InvalidEdit,
+    ObjectNotFound,
+    problem,
+)
+from .ownership import controller_of
+from .versions import ServedVersions, own_version, served_versions
+
+Verb = Literal["create", "update", "delete"]
+#: Builds the desired object from the current one (None when creating), in `version`.
+Plan = Callable[[dict[str, Any] | None, str], dict[str, Any] | None]
+
+
+@dataclass
+class Target:
+    cluster: Cluster
+    info: KindInfo
+    namespace: str
+    name: str
+
+
+@dataclass
+class EditRequest:
+    """One edit, described for the pipeline by the service that understands it."""
+
+    action: str
+    permission: Action
+    target: Target
+    verb: Verb
+    plan: Plan
+    summary: str
+    base_resource_version: str | None = None
+    preview: bool = False
+    force: bool = False
+    version_hint: str | None = None  # write in this version when the cluster serves it
+    create_if_missing: bool = False  # revert of a deleted object
+
+
+@dataclass
+class Verdict:
+    """The cluster's answer to the dry run."""
+
+    accepted: bool
+    status: int = 200
+    message: str = ""
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class EditResult:
+    """What an edit did (or, previewed, would do)."""
+
+    action: str
+    dry_run: bool
+    api_version: str
+    object: dict[str, Any] | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    verdict: Verdict
+    forced: bool = False
+    audit_id: int | None = None
+
+    @property
+    def diff(self) -> str:
+        return unified_diff(self.before, self.after, name=self.object_label)
+
+    @property
+    def before_yaml(self) -> str:
+        return to_yaml(for_display(self.before))
+
+    @property
+    def after_yaml(self) -> str:
+        return to_yaml(for_display(self.after))
+
+    @property
+    def shares(self) -> dict[str, dict[str, Any]] | None:
+        return shares_of(self.object if self.object is not None else self.after)
+
+    @property
+    def object_label(self) -> str:
+        document = self.after or self.before or {}
+        metadata = document.get("metadata") or {}
+        return f"{document.get('kind', 'object')} {metadata.get('namespace', '')}/{metadata.get('name', '')}"
+
+
+def execute(actor: Actor, request: EditRequest) -> EditResult:
+    """Run one edit through every step; the outcome is audited whether it succeeds or not."""
+    target = request.target
+    attempt = Attempt(
+        action=request.action, cluster_id=target.cluster.pk, cluster_name=target.cluster.name,
+        kind=target.info.kind, namespace=target.namespace, name=target.name,
+        base_resource_version=request.base_resource_version or "", dry_run=request.preview, summary=request.summary,
+    )
+    with actor.attributed():
+        try:
+            result = _run(actor, request, attempt)
+        except ChangeError as error:
+            entry = record_attempt(attempt, outcome=error.outcome, message=error.message, errors=error.errors)
+            error.detail.setdefault("audit_id", entry.pk)
+            raise
+        except Exception as error:
+            record_attempt(attempt, outcome=Outcome.FAILED, message=f"internal error: {type(error).__name__}")
+            raise
+        outcome = Outcome.SUCCEEDED if result.verdict.accepted else Outcome.REJECTED
+        written = result.object or {}
+        entry = record_attempt(attempt, outcome=outcome, message=result.verdict.message, errors=result.verdict.errors,
+                               resource_version=(written.get("metadata") or {}).get("resourceVersion", ""))
+        result.audit_id = entry.pk
+        return result
+
+
+@contextlib.contextmanager
+def preparing(actor: Actor, action: str, permission: Action, cluster: Cluster, *, kind: str = "", namespace: str = "",
+              name: str = "") -> Iterator[None]:
+    """Checks made before an edit can be described (its input, its kind) are audited attempts too.
+
+    Someone who holds the permission nowhere is refused first, before their input is read.
+    """
+    with actor.attributed():
+        try:
+            if not actor.may_anywhere(permission):
+                raise EditDenied([problem("", f"your roles do not allow {action} anywhere", "permission-denied")])
+            yield
+        except ChangeError as error:
+            if "audit_id" not in error.detail:
+                attempt = Attempt(action=action, cluster_id=cluster.pk, cluster_name=cluster.name, kind=kind,
+                                  namespace=namespace, name=name)
+                entry = record_attempt(attempt, outcome=error.outcome, message=error.message, errors=error.errors)
+                error.detail["audit_id"] = entry.pk
+            raise
+
+
+def _run(actor: Actor, request: EditRequest, attempt: Attempt) -> EditResult:
+    target = request.target
+    _authorize(actor, request)
+    writer = writer_for(access_for(target.cluster), impersonation=actor.impersonation())
+    served = _call(lambda: served_versions(target.cluster, target.info, writer.transport))
+    verb = request.verb
+    current: dict[str, Any] | None = None
+    if verb == "create":
+        version = request.version_hint if request.version_hint in served.versions else served.preferred
+    else:
+        if request.base_resource_version is None:
+            raise InvalidEdit([problem("base_resource_version", "name the resourceVersion this edit is based on",
+                                       "required")])
+        try:
+            current, version = _read_current(writer, target, served, request.version_hint)
+        except ObjectNotFound:
+            if not request.create_if_missing:
+                raise
+            verb, version = "create", (request.version_hint if request.version_hint in served.versions
+                                       else served.preferred)
+    attempt.api_version = target.info.api_version(version)
+    if current is not None:
+        attempt.before = _for_audit(current)
+        if _resource_version(current) != request.base_resource_version:
+            raise EditConflict([problem("base_resource_version",
+                                        f"the object is now at resourceVersion {_resource_version(current)}, "
+                                        f"not {request.base_resource_version}; review the current object and retry",
+                                        "conflict")], current=current)
+        attempt.forced = _guard_ownership(actor, request, current)
+    desired = request.plan(current, version)
+    if desired is not None:
+        _check_identity(desired, target, creating=verb == "create")
+        errors = model_errors(desired, current)
+        attempt.after = _for_audit(desired)
+        if errors:
+            raise InvalidEdit(errors)
+    resource = smi_resource(target.info, version)
+    verdict, dry = _dry_run(writer, verb, resource, target, desired, current)
+    if not verdict.accepted and not request.preview:
+        raise ClusterRejected(verdict.errors or [problem("", verdict.message, "rejected")], current=current)
+    if request.preview:
+        return EditResult(request.action, True, attempt.api_version, dry if verdict.accepted else None, current,
+                          desired, verdict, forced=attempt.forced)
+    written = _write(writer, verb, resource, target, desired, current)
+    _store(actor, target, verb, written, current)
+    attempt.after = _for_audit(written) if verb != "delete" else None
+    return EditResult(request.action, False, attempt.api_version, written if verb != "delete" else None, current,
+                      desired, verdict, forced=attempt.forced)
+
+
+def _authorize(actor: Actor, request: EditRequest) -> None:
+    target = request.target
+    where = {"cluster_id": target.cluster.pk, "namespace": target.namespace}
+    if not actor.may(Action.VIEW, **where):
+        raise ObjectNotFound([problem("", f"no {target.info.kind} {target.namespace}/{target.name} in cluster "
+                                          f"{target.cluster.name} that you may see", "not-found")])
+    if not actor.may(request.permission, kind=target.info.kind, **where):
+        raise EditDenied([problem("", f"your roles do not allow {request.action} on {target.info.kind} in "
+                                      f"{target.cluster.name}/{target.namespace}", "permission-denied")])
+
+
+def _read_current(writer: ObjectWriter, target: Target, served: ServedVersions,
+                  hint: str | None) -> tuple[dict[str, Any], str]:
+    """The object as the cluster has it now, read in the version the edit will be written in."""
+    if hint in served.versions:
+        return _get(writer, target, hint), hint
+    stored = KubeObject.objects.filter(cluster=target.cluster, kind=target.info.kind, namespace=target.namespace,
+                                       name=target.name).values_list("api_version", flat=True).first()
+    first = split_api_version(stored or "")[1]
+    first = first if first in served.versions else served.preferred
+    document = _get(writer, target, first)
+    version = own_version(document, target.info, served)
+    if version != first:
+        document = _get(writer, target, version)
+    return document, version
+
+
+def _get(writer: ObjectWriter, target: Target, version: str) -> dict[str, Any]:
+    resource = smi_resource(target.info, version)
+    return _call(lambda: writer.get(resource, target.namespace, target.name), target=target)
+
+
+def _guard_ownership(actor: Actor, request: EditRequest, current: dict[str, Any]) -> bool:
+    """True when the edit overrides a controller (forced); refuses unless forced by someone allowed to."""
+    controller = controller_of(current)
+    if controller is None:
+        return False
+    detail = {"controller": controller.as_dict()}
+    if not request.force:
+        raise ControllerOwned([problem("metadata", controller.explanation(), "managed-by-controller")],
+                              current=current, detail=detail)
+    target = request.target
+    if not actor.may(Action.FORCE, cluster_id=target.cluster.pk, namespace=target.namespace, kind=target.info.kind):
+        raise EditDenied([problem("force", f"{controller.explanation()} Your roles do not allow forcing it.",
+                                  "force-not-allowed")], detail=detail)
+    return True
+
+
+def _check_identity(desired: dict[str, Any], target: Target, *, creating: bool) -> None:
+    metadata = desired.get("metadata") if isinstance(desired.get("metadata"), dict) else {}
+    errors = []
+    if desired.get("kind") != target.info.kind:
+        errors.append(problem("kind", f"this endpoint edits {target.info.kind}, not {desired.get('kind')!r}", "kind"))
+    for key, wanted in (("name", target.name), ("namespace", target.namespace)):
+        if metadata.get(key) != wanted and not (creating and key == "name"):
+            errors.append(problem(f"metadata.{key}", f"must be {wanted!r} (the object being edited), "
+                                                     f"not {metadata.get(key)!r}", "mismatch"))
+    if errors:
+        raise InvalidEdit(errors)
+
+
+def model_errors(desired: dict[str, Any], current: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Problems the SMI model finds in the new object that the current one did not already have.
+
+    Problems an object already has (a field no CRD declares, a name the spec dislikes) are not
+    the edit's fault and must not block, say, a weight change; everything the edit introduces does.
+    """
+    found = validate_manifest(desired)
+    if current is not None:
+        existing = {(error.path, error.code) for error in validate_manifest(current)}
+        found = [error for error in found if (error.path, error.code) not in existing]
+    return [problem(error.path, error.message, error.code) for error in found]
+
+
+def _dry_run(writer: ObjectWriter, verb: Verb, resource: Any, target: Target, desired: dict[str, Any] | None,
+             current: dict[str, Any] | None) -> tuple[Verdict, dict[str, Any] | None]:
+    try:
+        response = _send(writer, verb, resource, target, desired, current, dry_run=True)
+    except KubeApiError as error:
+        if error.status in (400, 422):
+            return Verdict(False, error.status, error.message, _causes(error)), None
+        if error.status == 404 and verb == "create":  # the namespace does not exist
+            return Verdict(False, 404, error.message, [problem("metadata.namespace", error.message, "not-found")]), None
+        raise _cluster_error(error, writer, target, resource.version) from None
+    return Verdict(True, 200, "the cluster accepts the change (dry run)"), response
+
+
+def _write(writer: ObjectWriter, verb: Verb, resource: Any, target: Target, desired: dict[str, Any] | None,
+           current: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        return _send(writer, verb, resource, target, desired, current, dry_run=False)
+    except KubeApiError as error:
+        if error.status in (400, 422):
+            raise ClusterRejected(_causes(error) or [problem("", error.message, "rejected")], current=current) from None
+        raise _cluster_error(error, writer, target, resource.version) from None
+
+
+def _send(writer: ObjectWriter, verb: Verb, resource: Any, target: Target, desired: dict[str, Any] | None,
+          current: dict[str, Any] | None, *, dry_run: bool) -> dict[str, Any]:
+    if verb == "create":
+        assert desired is not None
+        return writer.create(resource, target.namespace, desired, dry_run=dry_run)
+    assert current is not None
+    if verb == "delete":
+        metadata = current.get("metadata") or {}
+        return writer.delete(resource, target.namespace, target.name, resource_version=metadata.get("resourceVersion"),
+                             uid=metadata.get("uid"), dry_run=dry_run)
+    assert desired is not None
+    return writer.update(resource, target.namespace, target.name, desired,
+                         resource_version=_resource_version(current), dry_run=dry_run)
+
+
+def _store(actor: Actor, target: Target, verb: Verb, written: dict[str, Any], current: dict[str, Any] | None) -> None:
+    """Store the cluster's answer now, so the next read shows it; the watch echo is then a no-op."""
+    if verb == "delete":
+        final = written if written.get("kind") == target.info.kind else current or {}
+        change = inventory.delete_object(target.cluster.pk, final, source=actor.revision_source, actor=actor.name)
+    else:
+        change = inventory.upsert_object(target.cluster.pk, written, source=actor.revision_source, actor=actor.name)
+    if change is not None:
+        publish_change(change.cluster_id, change.kind, change.namespace, change.name, change.resource_version,
+                       change.change)
+
+
+def _cluster_error(error: KubeApiError, writer: ObjectWriter, target: Target, version: str) -> ChangeError:
+    message = f"cluster {target.cluster.name}: {error.message}"
+    if error.status == 409:
+        try:
+            current: dict[str, Any] | None = writer.get(smi_resource(target.info, version), target.namespace,
+                                                        target.name)
+        except KubeApiError:
+            current = None
+        code = "already-exists" if error.reason == "AlreadyExists" else "conflict"
+        return EditConflict([problem("base_resource_version" if code == "conflict" else "metadata.name", message,
+                                     code)], current=current)
+    if error.status == 404:
+        return ObjectNotFound([problem("", message, "not-found")])
+    if error.status == 403:
+        return ClusterForbidden([problem("", message, "cluster-forbidden")])
+    return ClusterUnavailable([problem("", message, f"cluster-{error.status or 'unreachable'}")])
+
+
+def _call(function: Callable[[], Any], *, target: Target | None = None) -> Any:
+    try:
+        return function()
+    except KubeApiError as error:
+        if target is not None and error.status == 404:
+            raise ObjectNotFound([problem("", f"no {target.info.kind} {target.namespace}/{target.name} in cluster "
+                                              f"{target.cluster.name}", "not-found")]) from None
+        if error.status == 403:
+            raise ClusterForbidden([problem("", f"the cluster refused: {error.message}", "cluster-forbidden")]) \
+                from None
+        raise ClusterUnavailable([problem("", f"the cluster could not answer: {error}",
+                                          f"cluster-{error.status or 'unreachable'}")]) from None
+
+
+def _causes(error: KubeApiError) -> list[dict[str, str]]:
+    """The cluster's field causes (`details.causes`), as our error items."""
+    details = (error.body or {}).get("details") or {}
+    causes = [
+        problem(str(cause.get("field") or ""), str(cause.get("message") or error.message),
+                str(cause.get("reason") or "invalid"))
+        for cause in details.get("causes") or [] if isinstance(cause, dict)
+    ]
+    return causes or [problem("", error.message, error.reason or "rejected")]
+
+
+def _resource_version(document: dict[str, Any]) -> str:
+    return str((document.get("metadata") or {}).get("resourceVersion") or "")
+
+
+def _for_audit(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The document without managedFields: the audit keeps what changed, not field bookkeeping."""
+    if document is None:
+        return None
+    copied = copy.deepcopy(document)
+    if isinstance(copied.get("metadata"), dict):
+        copied["metadata"].pop("managedFields", None)
+    return copied
+
+
+def shares_of(document: dict[str, Any] | None) -> dict[str, dict[str, Any]] | None:
+    """Effective shares of a TrafficSplit document ({service: {exact, percent}}); None for other kinds."""
+    if not document or document.get("kind") != "TrafficSplit":
+        return None
+    try:
+        split = parse(document)
+        shares = split_shares(split) if isinstance(split, TrafficSplit) else {}
+    except (InvalidManifest, UnsupportedAPIVersion, WeightError):
+        return {}
+    return {service: _share(share) for service, share in shares.items()}
+
+
+def _share(share: Fraction) -> dict[str, Any]:
+    return {"exact": str(share), "percent": round(float(share) * 100, 2)}
