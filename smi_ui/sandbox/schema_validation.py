@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from smi_ui.smi.errors import type_name
+
 from . import fielderrors as fe
 from .fielderrors import FieldError, go_float
 
@@ -31,21 +33,7 @@ def validate(obj: Any, schema: Schema | None) -> list[FieldError]:
 
 def json_type(value: Any) -> str:
     """The JSON schema type name go-openapi infers for a decoded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    return type_name(value)
 
 
 def _types(schema: Schema) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 
@@ -14,22 +13,13 @@ from smi_ui.clusters.sync import ClusterSync
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.kube.watch import WatchSettings
 from smi_ui.sandbox.demo import demo_objects
+from tests.conditions import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 FAST = WatchSettings(watch_timeout_seconds=30, backoff_initial=0.1, backoff_max=1.0)
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20, message: str = "") -> object:
-    """Poll a condition until it holds; fail with the message after the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for: {message or condition}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -66,11 +56,11 @@ def test_every_kind_of_the_demo_world_is_synced(synced):
         have = Counter(KubeObject.objects.filter(cluster=cluster).values_list("kind", flat=True))
         return all(have[kind] >= count for kind, count in wanted.items())
 
-    wait_for(complete, message="all demo objects in the inventory")
+    wait_for(complete, what="all demo objects in the inventory")
     cluster.refresh_from_db()
     assert cluster.served_kinds["TrafficSplit"]["preferred"] == "v1alpha4"
     assert set(cluster.served_kinds) == {"TrafficSplit", "TrafficTarget", "HTTPRouteGroup", "TCPRoute", "UDPRoute"}
-    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "connected", message="cluster connected")
+    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "connected", what="cluster connected")
     split = stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary")
     assert split.api_version == "split.smi-spec.io/v1alpha4"
     assert split.normalized["shares"]["bookstore-v2"]["percent"] == 20.0
@@ -83,28 +73,28 @@ def test_every_kind_of_the_demo_world_is_synced(synced):
 
 def test_create_modify_delete_are_reflected(synced):
     handle, cluster, _ = synced()
-    wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), message="initial sync")
+    wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), what="initial sync")
     handle.kubectl("patch", "trafficsplit", "bookstore-canary", "-n", "bookstore", "--type=merge",
                    "-p", '{"spec":{"backends":[{"service":"bookstore-v1","weight":50},'
                          '{"service":"bookstore-v2","weight":50}]}}', check=True)
     wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary")
-             .normalized["shares"]["bookstore-v2"]["percent"] == 50.0, message="modified weights")
+             .normalized["shares"]["bookstore-v2"]["percent"] == 50.0, what="modified weights")
     handle.kubectl("delete", "tcproute", "mysql-tcp", "-n", "bookstore", check=True)
-    wait_for(lambda: stored(cluster, "TCPRoute", "bookstore", "mysql-tcp") is None, message="deletion")
+    wait_for(lambda: stored(cluster, "TCPRoute", "bookstore", "mysql-tcp") is None, what="deletion")
     handle.kubectl("create", "serviceaccount", "auditor", "-n", "storefront", check=True)
-    wait_for(lambda: stored(cluster, "ServiceAccount", "storefront", "auditor"), message="creation")
+    wait_for(lambda: stored(cluster, "ServiceAccount", "storefront", "auditor"), what="creation")
     changes = set(Revision.objects.filter(cluster=cluster).values_list("change", flat=True))
     assert changes == {"created", "modified", "deleted"}
 
 
 def test_kubectl_change_is_attributed_to_its_field_manager(synced):
     handle, cluster, _ = synced()
-    wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), message="initial sync")
+    wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), what="initial sync")
     handle.kubectl("patch", "trafficsplit", "bookstore-canary", "-n", "bookstore", "--type=merge",
                    "-p", '{"spec":{"backends":[{"service":"bookstore-v1","weight":70},'
                          '{"service":"bookstore-v2","weight":30}]}}', check=True)
     revision = wait_for(lambda: Revision.objects.filter(cluster=cluster, name="bookstore-canary",
-                                                       change="modified").first(), message="revision")
+                                                       change="modified").first(), what="revision")
     assert revision.field_manager == "kubectl-patch"
     assert revision.before["spec"]["backends"][1]["weight"] == 20
     assert revision.after["spec"]["backends"][1]["weight"] == 30
@@ -112,7 +102,7 @@ def test_kubectl_change_is_attributed_to_its_field_manager(synced):
 
 def test_expired_resource_version_relists_and_reconciles_deletions(synced):
     handle, cluster, sync = synced(watch_window=5)
-    wait_for(lambda: stored(cluster, "HTTPRouteGroup", "storefront", "payments-routes"), message="initial sync")
+    wait_for(lambda: stored(cluster, "HTTPRouteGroup", "storefront", "payments-routes"), what="initial sync")
     with handle.cluster.refusing_connections():
         handle.cluster.drop_watches()
         handle.cluster.delete({"apiVersion": "specs.smi-spec.io/v1alpha4", "kind": "HTTPRouteGroup",
@@ -122,18 +112,18 @@ def test_expired_resource_version_relists_and_reconciles_deletions(synced):
                                   "metadata": {"name": f"churn-{number}", "namespace": "storefront"},
                                   "spec": {"matches": [{"name": "all", "pathRegex": ".*"}]}})
     wait_for(lambda: stored(cluster, "HTTPRouteGroup", "storefront", "payments-routes") is None, timeout=30,
-             message="deleted route group reconciled after re-list")
-    wait_for(lambda: stored(cluster, "HTTPRouteGroup", "storefront", "churn-9"), message="churn synced")
+             what="deleted route group reconciled after re-list")
+    wait_for(lambda: stored(cluster, "HTTPRouteGroup", "storefront", "churn-9"), what="churn synced")
     reflector = sync._reflectors["HTTPRouteGroup"][0]
     assert reflector.relists >= 1  # the answer was 410 Gone, not a replay
 
 
 def test_outage_of_thirty_seconds_marks_stale_then_recovers_and_converges(synced):
     handle, cluster, _ = synced()
-    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "connected", message="connected")
+    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "connected", what="connected")
     with handle.cluster.refusing_connections():
         handle.cluster.drop_watches()
-        wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "stale", message="stale during outage")
+        wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "stale", what="stale during outage")
         handle.cluster.apply({
             "apiVersion": "split.smi-spec.io/v1alpha4", "kind": "TrafficSplit",
             "metadata": {"name": "made-during-outage", "namespace": "bookstore"},
@@ -146,16 +136,16 @@ def test_outage_of_thirty_seconds_marks_stale_then_recovers_and_converges(synced
         while time.monotonic() - outage_started < 30:
             time.sleep(0.5)
     wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "made-during-outage"), timeout=30,
-             message="change made during the outage synced")
-    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "connected", timeout=30, message="reconnected")
+             what="change made during the outage synced")
+    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).state == "connected", timeout=30, what="reconnected")
     assert not KindStatus.objects.filter(cluster=cluster, state="stale").exists()
 
 
 def test_cluster_without_smi_crds_still_syncs_services(synced):
     services_only = [obj for obj in demo_objects() if obj["kind"] in {"Namespace", "Service"}]
     _, cluster, _ = synced(objects=services_only, layout="linkerd-smi")
-    wait_for(lambda: stored(cluster, "Service", "bookstore", "bookstore"), message="services synced")
-    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).discovered_at, message="discovery done")
+    wait_for(lambda: stored(cluster, "Service", "bookstore", "bookstore"), what="services synced")
+    wait_for(lambda: Cluster.objects.get(pk=cluster.pk).discovered_at, what="discovery done")
     cluster.refresh_from_db()
     assert set(cluster.served_kinds) == {"TrafficSplit"}
 
@@ -171,7 +161,7 @@ def test_every_stored_change_is_published_to_cluster_and_namespace_groups(synced
     from smi_ui.live.groups import cluster_group, namespace_group
 
     handle, cluster, _ = synced()
-    wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), message="initial sync")
+    wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), what="initial sync")
     layer = get_channel_layer()
     ready, received = threading.Event(), {}
 
@@ -210,7 +200,7 @@ def test_crd_upgrade_switches_the_synced_version_without_a_restart(synced):
     from smi_ui.smi.layouts import layout
 
     handle, cluster, _ = synced(layout="osm")
-    split = wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), message="sync")
+    split = wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary"), what="sync")
     assert split.api_version == "split.smi-spec.io/v1alpha2"
     upgraded = next(crd for crd in crd_objects(layout("smi-sdk-go"), project_schemas())
                     if crd["metadata"]["name"] == "trafficsplits.split.smi-spec.io")
@@ -220,7 +210,7 @@ def test_crd_upgrade_switches_the_synced_version_without_a_restart(synced):
         current = stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary")
         return current and current.api_version == "split.smi-spec.io/v1alpha4"
 
-    wait_for(served_in_v1alpha4, timeout=30, message="TrafficSplit re-synced in v1alpha4")
+    wait_for(served_in_v1alpha4, timeout=30, what="TrafficSplit re-synced in v1alpha4")
     cluster.refresh_from_db()
     assert cluster.served_kinds["TrafficSplit"] == {"versions": ["v1alpha4"], "preferred": "v1alpha4"}
     assert KindStatus.objects.get(cluster=cluster, kind="TrafficSplit").api_version == "split.smi-spec.io/v1alpha4"

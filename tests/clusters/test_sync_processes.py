@@ -18,8 +18,7 @@ from smi_ui.clusters.models import Cluster
 from smi_ui.clusters.services import register_from_kubeconfig
 from smi_ui.inventory.models import KubeObject
 from smi_ui.sandbox.demo import demo_objects
-
-from .test_sync import wait_for
+from tests.conditions import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -53,9 +52,9 @@ def test_one_process_watches_a_cluster_and_a_killed_holder_is_replaced(sandbox_f
     first, second = start_sync_process(), start_sync_process()
     processes = {first, second}
     try:
-        wait_for(lambda: holder_of(cluster.pk), timeout=30, message="a process holds the lease")
+        wait_for(lambda: holder_of(cluster.pk), timeout=30, what="a process holds the lease")
         wait_for(lambda: KubeObject.objects.filter(cluster=cluster, kind="TrafficSplit").count() == 2, timeout=30,
-                 message="cluster synced")
+                 what="cluster synced")
         holder = holder_of(cluster.pk)
         assert set(agents_in_order(handle)) == {holder}  # the other process never sent a request
 
@@ -67,9 +66,9 @@ def test_one_process_watches_a_cluster_and_a_killed_holder_is_replaced(sandbox_f
         handle.cluster.apply({"apiVersion": "v1", "kind": "ServiceAccount",
                               "metadata": {"name": "after-handover", "namespace": "bookstore"}})
         wait_for(lambda: holder_of(cluster.pk) not in ("", holder), timeout=LEASE_SECONDS * 4,
-                 message="the other process takes the lease")
+                 what="the other process takes the lease")
         wait_for(lambda: KubeObject.objects.filter(cluster=cluster, name="after-handover").exists(), timeout=30,
-                 message="the new holder converges")
+                 what="the new holder converges")
         handover_seconds = time.monotonic() - killed_at
         assert handover_seconds < LEASE_SECONDS * 4
         order = agents_in_order(handle)

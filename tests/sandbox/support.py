@@ -5,11 +5,12 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from tests.conditions import wait_for  # noqa: F401  (re-exported for the sandbox tests)
 
 SMI_SPLIT = "/apis/split.smi-spec.io"
 
@@ -132,16 +133,6 @@ class WatchStream:
         self.close()
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 10, interval: float = 0.02, what: str = "condition") -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def split(name: str, namespace: str = "default", version: str = "v1alpha4", weights: tuple[int, ...] = (90, 10),
