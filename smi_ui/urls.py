@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("smi_ui.ops.urls")),
     path("api/", include("smi_ui.api.urls")),
     path("", include("smi_ui.web.urls")),
 ]

@@ -29,6 +29,7 @@ from smi_ui.kube.resources import CORE_RESOURCES, Resource, smi_resource
 from smi_ui.kube.transport import ApiTransport, KubeApiError
 from smi_ui.kube.watch import Reflector, WatchSettings
 from smi_ui.live.broadcast import publish_change, publish_resync
+from smi_ui.ops.metrics import WATCH_RESTARTS
 
 from . import leases
 from .models import Cluster, KindStatus, SyncState
@@ -56,8 +57,12 @@ class InventoryHandler:
         self.cluster_id = cluster_id
         self.on_not_found = on_not_found
         self._reconcilers: dict[str, inventory.ListingReconciler] = {}
+        self._listed_once: set[str] = set()
 
     def on_list_start(self, resource: Resource) -> None:
+        if resource.kind in self._listed_once:
+            WATCH_RESTARTS.labels(kind=resource.kind, reason="relist").inc()
+        self._listed_once.add(resource.kind)
         try:
             self._reconcilers[resource.kind] = inventory.ListingReconciler(self.cluster_id, resource.kind)
         finally:
@@ -110,6 +115,8 @@ class InventoryHandler:
             record_kind_state(self.cluster_id, resource, state, detail=detail, listed=listed)
         finally:
             close_old_connections()
+        if state == SyncState.STALE:
+            WATCH_RESTARTS.labels(kind=resource.kind, reason="error").inc()
         if status == 404 and self.on_not_found is not None:
             self.on_not_found(resource)
 
