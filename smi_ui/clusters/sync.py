@@ -8,17 +8,19 @@ without a restart. `SyncWorker` holds leases so each cluster is synced by one pr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from smi_ui.inventory import services as inventory
@@ -27,7 +29,7 @@ from smi_ui.kube.client import ClusterAccess, transport_for
 from smi_ui.kube.discovery import SmiDiscovery, discover_smi
 from smi_ui.kube.resources import CORE_RESOURCES, Resource, smi_resource
 from smi_ui.kube.transport import ApiTransport, KubeApiError
-from smi_ui.kube.watch import Reflector, WatchSettings
+from smi_ui.kube.watch import HandlerUnavailable, Reflector, WatchSettings
 from smi_ui.live.broadcast import publish_change, publish_resync
 from smi_ui.ops.metrics import WATCH_RESTARTS
 
@@ -50,6 +52,26 @@ def access_for(cluster: Cluster) -> ClusterAccess:
     )
 
 
+@contextlib.contextmanager
+def storage_guard() -> Iterator[None]:
+    """Database trouble (a restart, a failover) becomes a retryable handler error, never a dead thread."""
+    try:
+        yield
+    except DatabaseError as error:
+        log.warning("inventory storage failed: %s", error)
+        _drop_broken_connection()
+        raise HandlerUnavailable(str(error)) from error
+    finally:
+        close_old_connections()
+
+
+def _drop_broken_connection() -> None:
+    try:
+        connection.close()
+    except DatabaseError:
+        pass
+
+
 class InventoryHandler:
     """Receives a reflector's listings and events and stores them for one cluster."""
 
@@ -63,20 +85,16 @@ class InventoryHandler:
         if resource.kind in self._listed_once:
             WATCH_RESTARTS.labels(kind=resource.kind, reason="relist").inc()
         self._listed_once.add(resource.kind)
-        try:
+        with storage_guard():
             self._reconcilers[resource.kind] = inventory.ListingReconciler(self.cluster_id, resource.kind)
-        finally:
-            close_old_connections()
 
     def on_list_page(self, resource: Resource, items: list[dict[str, Any]]) -> None:
         """Store each page as it arrives: memory stays bounded by the page size on huge clusters."""
-        try:
+        with storage_guard():
             self._reconcilers[resource.kind].add_page([trim_workload(item) for item in items])
-        finally:
-            close_old_connections()
 
     def on_listed(self, resource: Resource, resource_version: str) -> None:
-        try:
+        with storage_guard():
             changes = self._reconcilers.pop(resource.kind).finish()
             if len(changes) > PER_OBJECT_EVENT_LIMIT:  # a first sync: one summary per namespace, not thousands
                 for namespace in sorted({change.namespace for change in changes}):
@@ -88,13 +106,11 @@ class InventoryHandler:
             KindStatus.objects.filter(cluster_id=self.cluster_id, kind=resource.kind).update(
                 last_synced_at=timezone.now()
             )
-        finally:
-            close_old_connections()
 
     def on_event(self, resource: Resource, event_type: str, obj: dict[str, Any]) -> None:
         obj.setdefault("apiVersion", resource.api_version)
         obj.setdefault("kind", resource.kind)
-        try:
+        with storage_guard():
             if event_type == "DELETED":
                 change = inventory.delete_object(self.cluster_id, obj)
             else:
@@ -107,14 +123,14 @@ class InventoryHandler:
             if change:
                 publish_change(change.cluster_id, change.kind, change.namespace, change.name,
                                change.resource_version, change.change)
-        finally:
-            close_old_connections()
 
     def on_progress(self, resource: Resource, state: str, detail: str = "", listed: int = 0, status: int = 0) -> None:
+        """Status is best effort: with the database down it is simply not recorded."""
         try:
-            record_kind_state(self.cluster_id, resource, state, detail=detail, listed=listed)
-        finally:
-            close_old_connections()
+            with storage_guard():
+                record_kind_state(self.cluster_id, resource, state, detail=detail, listed=listed)
+        except HandlerUnavailable:
+            pass
         if state == SyncState.STALE:
             WATCH_RESTARTS.labels(kind=resource.kind, reason="error").inc()
         if status == 404 and self.on_not_found is not None:
@@ -199,7 +215,11 @@ class ClusterSync:
         try:
             self.transport = transport_for(self.access, user_agent=self.user_agent)
             while not self.stop_event.is_set():
-                self._discover_and_apply()
+                try:
+                    self._discover_and_apply()
+                except DatabaseError as error:  # the database restarts: try again at the next round
+                    log.warning("cluster %s: storing discovery failed: %s", self.name, error)
+                    _drop_broken_connection()
                 self.rediscover_now.wait(self.rediscover_seconds)
                 self.rediscover_now.clear()
         except Exception:
@@ -281,7 +301,11 @@ class SyncWorker:
     def run(self) -> None:
         try:
             while not self.stop_event.is_set():
-                self.tick()
+                try:
+                    self.tick()
+                except DatabaseError as error:  # leases cannot be renewed now; holders expire safely
+                    log.warning("sync worker %s: database unavailable: %s", self.holder, error)
+                    _drop_broken_connection()
                 self.stop_event.wait(self.lease_seconds / 3)
         finally:
             self.shutdown()

@@ -40,6 +40,10 @@ class WatchHandler(Protocol):
     ) -> None: ...
 
 
+class HandlerUnavailable(Exception):
+    """The handler could not store what it was given (its database is down): retry, then re-list."""
+
+
 class ResourceVersionExpired(Exception):
     """The watch's resourceVersion is older than the server keeps: only a re-list helps."""
 
@@ -94,7 +98,7 @@ class Reflector:
         while not self.stop.is_set():
             retrying = Retrying(
                 wait=wait_exponential_jitter(multiplier=self.settings.backoff_initial, max=self.settings.backoff_max),
-                retry=retry_if_exception_type(KubeApiError),
+                retry=retry_if_exception_type((KubeApiError, HandlerUnavailable)),
                 sleep=self._interruptible_sleep,
                 before_sleep=self._report_failure,
                 reraise=True,
@@ -114,6 +118,13 @@ class Reflector:
             raise _Stopped
         if self.needs_list:
             self.list_all()
+        try:
+            self._watch_until_stream_ends()
+        except HandlerUnavailable:
+            self.needs_list = True  # events may have been lost: only a full listing is sure
+            raise
+
+    def _watch_until_stream_ends(self) -> None:
         while True:
             try:
                 self.watch_once()
