@@ -216,3 +216,10 @@ def test_revert_of_a_deletion_recreates_the_object(world, editor):
     again = world.live("specs.smi-spec.io/v1alpha4", "TCPRoute", "mysql-tcp", "bookstore")
     assert again["spec"] == live["spec"]
     assert again["metadata"]["uid"] != live["metadata"]["uid"]
+
+
+def test_nul_characters_anywhere_in_a_body_are_refused_naming_where(admin_client):
+    response = admin_client.post("/api/access/grants/", {"user": "a\x00b", "role": "viewer"},
+                                 content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "user"
