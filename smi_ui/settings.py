@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "smi_ui.audit",
     "smi_ui.changes",
     "smi_ui.api",
+    "smi_ui.metrics",
 ]
 
 MIDDLEWARE = [

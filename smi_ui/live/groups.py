@@ -11,3 +11,7 @@ def cluster_group(cluster_id: int) -> str:
 
 def namespace_group(cluster_id: int, namespace: str) -> str:
     return f"ns.{cluster_id}.{namespace or '_cluster'}"
+
+
+def metrics_group(cluster_id: int, namespace: str) -> str:
+    return f"metrics.{cluster_id}.{namespace}"

@@ -31,6 +31,7 @@ from .resources import ResourceType
 from .reviews import review
 from .routing import RequestInfo, request_info
 from .selectors import parse_field_selector, parse_label_selector
+from .simulator import METRICS_API_PREFIX, PROMETHEUS_PATH, TrafficSimulator, metrics_api_document
 from .status import ApiError
 from .watch import WatchHub, WatchRequest, run_watch
 
@@ -98,6 +99,7 @@ class SandboxApp:
         self.server_address = server_address
         self.requests: deque[LoggedRequest] = deque(maxlen=5000)
         self.refusing = False  # set while the listener is closed (fault injection)
+        self.simulator: TrafficSimulator | None = None  # serves the SMI metrics API when attached
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -149,9 +151,25 @@ class SandboxApp:
         identity = self.authorizer.impersonate(identity, request.headers.get("Impersonate-User"),
                                                request.headers.getall("Impersonate-Group", []))
         logged.user = identity.name
+        if self.simulator is not None and (path.startswith(METRICS_API_PREFIX) or path == PROMETHEUS_PATH):
+            return self._traffic(request, info, identity)
         if not info.is_resource:
             return await self._non_resource(request, path, identity)
         return await self._resource(request, info, query, identity)
+
+    def _traffic(self, request: web.Request, info: RequestInfo, identity: Identity) -> web.Response:
+        """The simulator's SMI metrics API (an aggregated API on a real cluster) and its scrape endpoint."""
+        assert self.simulator is not None
+        if request.method != "GET":
+            raise statuses.method_not_allowed()
+        if request.path == PROMETHEUS_PATH:  # like a proxy's metrics port: scraped without API authorization
+            return web.Response(text=self.simulator.prometheus_text(), content_type="text/plain")
+        self.authorizer.require(identity, Attributes(info.verb, info.group, info.resource, info.namespace, info.name,
+                                                     info.subresource))
+        document = metrics_api_document(self.simulator, request.path, request.query.get("t"))
+        if document is None:
+            raise statuses.path_not_found()
+        return web.json_response(document)
 
     # ---- non-resource paths -----------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from .cluster import ClusterState
 from .faults import Faults, RequestMatcher, api_requests
 from .manifests import ObjectSource, load_objects
 from .resources import SchemaProvider
+from .simulator import DEMO_FLOWS, MESH_RESOURCES, EdgeTraffic, Flow, TrafficSimulator
 from .tls import ServingCertificate, generate
 from .watch import WatchHub
 
@@ -246,6 +247,24 @@ class SandboxCluster:
             found = state.store.get(resource_type.group_resource, namespace if resource_type.namespaced else "", name)
             return state.output(resource_type, found) if found else None
         return self._call(read)
+
+    def attach_simulator(self, flows: Iterable[Flow] = DEMO_FLOWS, **options: Any) -> TrafficSimulator:
+        """Simulate traffic over this cluster's live objects and serve it (SMI metrics API, Prometheus text)."""
+        def mesh_objects() -> list[dict[str, Any]]:
+            state = self._state()
+            return [obj for resource in MESH_RESOURCES for obj in state.store.scan(resource)]
+
+        simulator = TrafficSimulator(mesh_objects, flows, **options)
+
+        def attach() -> None:
+            assert self.app is not None
+            self.app.simulator = simulator
+        self._call(attach)
+        return simulator
+
+    def traffic(self) -> list[EdgeTraffic]:
+        """The attached simulator's current per-edge traffic, read on the server's loop."""
+        return self._call(lambda: self.app.simulator.traffic() if self.app and self.app.simulator else [])
 
     @property
     def resource_version(self) -> int:

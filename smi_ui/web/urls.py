@@ -1,9 +1,22 @@
 from django.urls import path
 
-from . import views
+from .views import audit, objects, overview, policy, splits, topology
 
 app_name = "web"
 
+CLUSTER = "clusters/<slug:cluster>/"
+OBJECT = CLUSTER + "objects/<str:namespace>/"
+
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", overview.overview, name="overview"),
+    path("audit/", audit.audit_log, name="audit"),
+    path(CLUSTER + "policy/", policy.access_policy, name="policy"),
+    path(CLUSTER + "policy/access.csv", policy.access_export, name="policy-access-csv"),
+    path(CLUSTER + "policy/findings.csv", policy.findings_export, name="policy-findings-csv"),
+    path(CLUSTER + "policy/report/", policy.access_report, name="policy-report"),
+    path(CLUSTER + "topology/", topology.topology_page, name="topology"),
+    path(CLUSTER + "topology.json", topology.topology_json, name="topology-json"),
+    path(CLUSTER + "objects/", objects.object_list, name="objects"),
+    path(OBJECT + "trafficsplits/<str:name>/weights/", splits.split_page, name="split"),
+    path(OBJECT + "<str:kind>/<str:name>/", objects.object_detail, name="object"),
 ]

@@ -1,0 +1,97 @@
+"""Websocket consumers: live metrics and object changes of a namespace, or of one object in it.
+
+Every connection is authorised before it is accepted: the Django session must carry an
+active user (anonymous: close 4401) who may view the namespace (smi_ui.accounts.permissions;
+otherwise close 4403). Origins are checked by the ASGI stack (smi_ui.asgi). Each client has
+its own channel, so a slow client's full queue drops its own messages and nobody else's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from smi_ui.accounts.permissions import may
+from smi_ui.accounts.roles import Action
+from smi_ui.metrics.deltas import delta_for_object
+from smi_ui.metrics.pollers import pollers
+
+from .groups import metrics_group, namespace_group
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _may_view(user: Any, cluster_id: int, namespace: str) -> bool:
+    return may(user, Action.VIEW, cluster_id=cluster_id, namespace=namespace)
+
+
+class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
+    """Pushes `metrics.delta`, `object.changed` and `objects.resynced` messages of one namespace.
+
+    With `kind` and `name` in the route, only what concerns that object is sent (its figures
+    and edges when it is a workload, its own changes).
+    """
+
+    cluster_id: int
+    namespace: str
+    kind: str | None
+    name: str | None
+    subscribed = False
+
+    async def connect(self) -> None:
+        route = self.scope["url_route"]["kwargs"]
+        self.cluster_id = int(route["cluster_id"])
+        self.namespace = route["namespace"]
+        self.kind, self.name = route.get("kind"), route.get("name")
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await _may_view(user, self.cluster_id, self.namespace):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        for group in self._groups():
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        self.subscribed = True
+        latest = await sync_to_async(pollers.subscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
+        if latest is not None:
+            await self.metrics_delta({"type": "metrics.delta", "cluster": self.cluster_id, **latest, "full": True})
+
+    async def disconnect(self, code: int) -> None:
+        if not self.subscribed:
+            return
+        self.subscribed = False
+        for group in self._groups():
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await sync_to_async(pollers.unsubscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Clients only listen; anything they send is ignored."""
+
+    def _groups(self) -> list[str]:
+        return [namespace_group(self.cluster_id, self.namespace), metrics_group(self.cluster_id, self.namespace)]
+
+    # ---- channel-layer messages ------------------------------------------------------------
+
+    async def metrics_delta(self, event: dict[str, Any]) -> None:
+        if self.name is not None:
+            event = delta_for_object(event, self.namespace, self.name)
+            if event is None:
+                return
+        await self.send_json(event)
+
+    async def object_changed(self, event: dict[str, Any]) -> None:
+        if self.name is not None and (event.get("kind"), event.get("name")) != (self.kind, self.name):
+            return
+        await self.send_json(event)
+
+    async def objects_resynced(self, event: dict[str, Any]) -> None:
+        if self.kind is not None and event.get("kind") != self.kind:
+            return
+        await self.send_json(event)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MetricsConfig(AppConfig):
+    """Live traffic figures: providers (SMI metrics API, Prometheus), pollers, cache and short history."""
+
+    name = "smi_ui.metrics"
+    label = "metrics"

@@ -1,0 +1,17 @@
+"""The interface every metrics source implements, so pollers and pages never care which one answers."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..figures import NamespaceMetrics
+
+
+class ProviderError(Exception):
+    """The source could not answer (unreachable, refused, malformed); the message says why."""
+
+
+class MetricsProvider(Protocol):
+    def namespace_metrics(self, namespace: str, window_seconds: float) -> NamespaceMetrics:
+        """Per-workload and per-edge figures of `namespace` over the last `window_seconds`."""
+        ...

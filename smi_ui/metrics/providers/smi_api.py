@@ -1,0 +1,87 @@
+"""Figures from the SMI Traffic Metrics API, read through the cluster's API server.
+
+Values are Kubernetes quantities, usually milli-quantities (`12500m` = 12.5), so they are
+parsed exactly with the quantity parser. Edges exist per workload only, so a refresh costs
+one list plus one edge list per workload that received traffic.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from smi_ui.kube.metrics_api import TrafficMetricsClient
+from smi_ui.kube.transport import KubeApiError
+from smi_ui.smi.quantity import InvalidQuantity, quantity_value
+
+from ..figures import EdgeKey, Figures, NamespaceMetrics, figures_from_counts
+from .base import ProviderError
+
+_LATENCY_UNITS_TO_MS = {"ms": 1.0, "": 1.0, "s": 1000.0, "seconds": 1000.0}
+
+
+class SmiMetricsApiProvider:
+    """Deployment figures and their inbound edges from `metrics.smi-spec.io/v1alpha1`."""
+
+    def __init__(self, client: TrafficMetricsClient):
+        self.client = client
+
+    def namespace_metrics(self, namespace: str, window_seconds: float) -> NamespaceMetrics:
+        result = NamespaceMetrics(namespace, window_seconds, time.time())
+        try:
+            listing = self.client.list(namespace, window_seconds)
+            result.queries += 1
+            for item in listing.get("items") or []:
+                name = (item.get("resource") or {}).get("name", "")
+                figures = figures_of(item, window_seconds)
+                result.resources[name] = figures
+                if figures.rps <= 0:
+                    continue
+                edges = self.client.edges(namespace, name, window_seconds)
+                result.queries += 1
+                for edge_item in edges.get("items") or []:
+                    edge = edge_item.get("edge") or {}
+                    peer = edge.get("resource") or {}
+                    if edge.get("direction") != "from" or not peer.get("name"):
+                        continue  # `to` edges are the peer's `from` edges, read with the peer
+                    key = EdgeKey(peer.get("namespace") or namespace, peer["name"], namespace, name)
+                    result.edges[key] = figures_of(edge_item, window_seconds)
+        except KubeApiError as error:
+            raise ProviderError(f"SMI metrics API: {error}") from error
+        except (InvalidQuantity, KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ProviderError(f"SMI metrics API sent an unreadable document: {error}") from error
+        return result
+
+
+def figures_of(item: dict[str, Any], requested_window: float) -> Figures:
+    """Figures of one TrafficMetrics item; counts are per the item's own `window` when it states one."""
+    values: dict[str, float] = {}
+    for metric in item.get("metrics") or []:
+        value = float(quantity_value(metric["value"]))
+        if metric["name"].endswith("_response_latency"):
+            value *= _LATENCY_UNITS_TO_MS.get(metric.get("unit") or "", 1.0)
+        values[metric["name"]] = value
+    window = window_seconds(item.get("window")) or requested_window
+    return figures_from_counts(values.get("success_count", 0.0), values.get("failure_count", 0.0), window,
+                               values.get("p50_response_latency"), values.get("p90_response_latency"),
+                               values.get("p99_response_latency"))
+
+
+def window_seconds(text: str | None) -> float | None:
+    """A Go duration (`30s`, `1m0s`, `1h2m3.5s`, `500ms`) in seconds, or None when absent or unreadable."""
+    if not text:
+        return None
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    total, number, index = 0.0, "", 0
+    while index < len(text):
+        char = text[index]
+        if char.isdigit() or char == ".":
+            number += char
+            index += 1
+            continue
+        unit = "ms" if text.startswith("ms", index) else char
+        if not number or unit not in units:
+            return None
+        total += float(number) * units[unit]
+        number, index = "", index + len(unit)
+    return None if number or total <= 0 else total

@@ -1,0 +1,111 @@
+"""What an auditor should look at: rules that cannot work, rules that allow too much, targets nobody runs as.
+
+Each finding names the TrafficTarget it is about, how serious it is, and how to fix it.
+Referential checks only judge namespaces whose contents are known (see `PolicyInput`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .graph import identity_of, route_index, rule_routes
+from .inputs import WORKLOAD_KINDS, Identity, PolicyInput, Row
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one TrafficTarget."""
+
+    code: str
+    severity: Severity
+    namespace: str
+    target: str
+    message: str
+    hint: str
+
+
+BROAD_PATHS = {"", ".*", "/.*", "/*", ".+", "/.+"}
+
+
+def policy_findings(policy: PolicyInput) -> list[Finding]:
+    """Every finding, most serious first."""
+    routes = route_index(policy)
+    accounts = {(row.namespace, row.name) for row in policy.of_kind("ServiceAccount")}
+    run_as = {(row.namespace, str(row.normalized.get("service_account") or "default"))
+              for kind in WORKLOAD_KINDS for row in policy.of_kind(kind)}
+    findings: list[Finding] = []
+    for target in policy.of_kind("TrafficTarget"):
+        findings.extend(_rule_findings(target, routes))
+        findings.extend(_identity_findings(target, policy, accounts, run_as))
+    return sorted(findings, key=lambda f: (-f.severity, f.namespace, f.target, f.code, f.message))
+
+
+def _rule_findings(target: Row, routes: dict) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in target.normalized.get("rules") or []:
+        kind, name = rule.get("kind") or "?", rule.get("name") or "?"
+        allowed = rule_routes(target, rule, routes)
+        if any(route.missing for route in allowed):
+            found.append(Finding(
+                "missing-route", Severity.ERROR, target.namespace, target.name,
+                f"rule names {kind} {name!r}, which does not exist in namespace {target.namespace}; "
+                "the mesh allows nothing through this rule",
+                f"create {kind} {name} in {target.namespace}, or point the rule at an existing one"))
+            continue
+        group = routes.get((kind, target.namespace, name))
+        entry_names = {entry.get("name") for entry in (group.normalized.get("matches") or [])} if group else set()
+        for wanted in rule.get("matches") or []:
+            if kind == "HTTPRouteGroup" and wanted not in entry_names:
+                found.append(Finding(
+                    "missing-match", Severity.ERROR, target.namespace, target.name,
+                    f"rule names match {wanted!r} of HTTPRouteGroup {name}, which has no such entry",
+                    f"use one of: {', '.join(sorted(filter(None, entry_names))) or '(none)'}"))
+        for route in allowed:
+            if kind == "HTTPRouteGroup" and not route.methods and route.path in BROAD_PATHS and not route.headers:
+                found.append(Finding(
+                    "broad-rule", Severity.WARNING, target.namespace, target.name,
+                    f"{name}/{route.entry or '?'} allows every method on every path",
+                    "list the methods and a narrower pathRegex the callers need"))
+    return found
+
+
+def _identity_findings(target: Row, policy: PolicyInput, accounts: set[tuple[str, str]],
+                       run_as: set[tuple[str, str]]) -> list[Finding]:
+    found: list[Finding] = []
+    spec = target.normalized
+    destination = identity_of(spec.get("destination"), target.namespace)
+    references: list[tuple[str, Identity]] = []
+    if destination is not None:
+        references.append(("destination", destination))
+        if destination.namespace != target.namespace:
+            found.append(Finding(
+                "namespace-mismatch", Severity.WARNING, target.namespace, target.name,
+                f"destination is in namespace {destination.namespace}, the target in {target.namespace}",
+                "create the TrafficTarget in the destination's namespace (OSM refuses it otherwise)"))
+    references += [("source", s) for ref in spec.get("sources") or [] if (s := identity_of(ref, target.namespace))]
+    for role, identity in references:
+        if not policy.knows(identity.namespace):
+            continue
+        if (identity.namespace, identity.name) not in accounts:
+            found.append(Finding(
+                "missing-service-account", Severity.ERROR if role == "destination" else Severity.WARNING,
+                target.namespace, target.name,
+                f"{role} ServiceAccount {identity} does not exist",
+                f"create ServiceAccount {identity.name} in {identity.namespace}, or fix the name"))
+        elif role == "destination" and (identity.namespace, identity.name) not in run_as:
+            found.append(Finding(
+                "no-workload", Severity.WARNING, target.namespace, target.name,
+                f"no workload runs as the destination ServiceAccount {identity}",
+                "set serviceAccountName on the destination's Deployment, or retarget the rule"))
+    return found

@@ -1,0 +1,1 @@
+"""Pages, one module per page family. Views stay thin: they call selectors and services and render."""

@@ -1,0 +1,86 @@
+"""Object pages: the object list, and one object's YAML, parsed fields, problems and revision history."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from smi_ui.accounts.permissions import may, visible_q
+from smi_ui.accounts.roles import Action
+from smi_ui.changes.diff import for_display, to_yaml, unified_diff
+from smi_ui.changes.ownership import controller_of
+from smi_ui.inventory.models import KubeObject, Revision
+from smi_ui.smi.kinds import KINDS_BY_NAME
+
+from .common import kind_from_plural, plural_of, visible_cluster, visible_namespace_names
+
+LISTED_KINDS = [*KINDS_BY_NAME, "Service", "ServiceAccount", "Deployment"]
+
+
+@login_required
+def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
+    found = visible_cluster(request, cluster)
+    namespace, kind = request.GET.get("namespace", ""), request.GET.get("kind", "")
+    objects = KubeObject.objects.filter(cluster=found, kind__in=LISTED_KINDS).filter(visible_q(request.user))
+    if namespace:
+        objects = objects.filter(namespace=namespace)
+    if kind:
+        objects = objects.filter(kind=kind)
+    rows = [{"object": obj, "plural": plural_of(obj.kind)}
+            for obj in objects.order_by("namespace", "kind", "name").only(
+                "kind", "namespace", "name", "resource_version", "problems", "observed_at")[:1000]]
+    return render(request, "web/object_list.html", {
+        "cluster": found, "rows": rows, "namespace": namespace, "kind": kind, "kinds": LISTED_KINDS,
+        "namespaces": visible_namespace_names(request.user, found)})
+
+
+def revision_label(revision: Revision) -> str:
+    """Who made the change: the dashboard user, else the field manager, else the source."""
+    if revision.actor:
+        return f"{revision.actor} (via {revision.get_source_display()})"
+    return revision.field_manager or revision.get_source_display()
+
+
+@login_required
+def object_detail(request: HttpRequest, cluster: str, namespace: str, kind: str, name: str) -> HttpResponse:
+    found = visible_cluster(request, cluster)
+    kind_name = kind_from_plural(kind)
+    obj = KubeObject.objects.filter(visible_q(request.user)).filter(
+        cluster=found, namespace=namespace, kind=kind_name, name=name).first()
+    if obj is None:
+        raise Http404("no such object")
+    revisions = list(Revision.objects.filter(cluster=found, kind=kind_name, namespace=namespace, name=name)
+                     .order_by("-observed_at", "-id")[:50])
+    timeline = []
+    for revision in revisions:
+        timeline.append({"revision": revision, "who": revision_label(revision),
+                         "diff": unified_diff(revision.before, revision.after, name=f"{kind_name} {namespace}/{name}")
+                         if revision.change != "created" else ""})
+    comparison = _comparison(request, revisions)
+    metadata = (obj.raw or {}).get("metadata") or {}
+    info = KINDS_BY_NAME.get(kind_name)
+    may_revert = info is not None and controller_of(obj.raw or {}) is None and may(
+        request.user, Action.EDIT_POLICY, cluster_id=found.pk, namespace=namespace, kind=kind_name)
+    return render(request, "web/object_detail.html", {
+        "cluster": found, "object": obj, "plural": kind, "yaml": to_yaml(for_display(obj.raw)),
+        "normalized": json.dumps(obj.normalized, indent=2, sort_keys=True, ensure_ascii=False),
+        "labels": metadata.get("labels") or {}, "annotations": metadata.get("annotations") or {},
+        "timeline": timeline, "revisions": revisions, "comparison": comparison,
+        "controller": controller_of(obj.raw or {}), "is_split": kind_name == "TrafficSplit",
+        "may_revert": may_revert,
+        "revert_state": {"api": f"/api/objects/{found.name}/{namespace}/{kind}/{name}/revert/",
+                         "resource_version": obj.resource_version} if may_revert else None,
+    })
+
+
+def _comparison(request: HttpRequest, revisions: list[Revision]) -> dict | None:
+    """The diff between any two revisions chosen in the page's form (`?from=<id>&to=<id>`)."""
+    by_id = {str(revision.pk): revision for revision in revisions}
+    old, new = by_id.get(request.GET.get("from", "")), by_id.get(request.GET.get("to", ""))
+    if old is None or new is None:
+        return None
+    return {"from": old, "to": new,
+            "diff": unified_diff(old.after or old.before, new.after or new.before, name="object")}

@@ -1,0 +1,42 @@
+"""The overview: clusters with sync status and object counts, policy findings, recent changes."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from smi_ui.accounts.permissions import visible_clusters_q, visible_q
+from smi_ui.clusters.models import Cluster
+from smi_ui.inventory.models import KubeObject, Revision
+from smi_ui.policy.findings import Severity, policy_findings
+from smi_ui.policy.selectors import policy_input
+from smi_ui.smi.kinds import KINDS, KINDS_BY_NAME
+
+from .common import plural_of
+
+RECENT_CHANGES = 10
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    clusters = list(Cluster.objects.filter(visible_clusters_q(request.user)).prefetch_related("kind_statuses"))
+    counts = {
+        (row["cluster"], row["kind"]): row["total"]
+        for row in KubeObject.objects.filter(visible_q(request.user)).values("cluster", "kind")
+        .annotate(total=Count("id"))
+    }
+    rows = []
+    for cluster in clusters:
+        findings = policy_findings(policy_input(request.user, cluster))
+        rows.append({
+            "cluster": cluster,
+            "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in KINDS],
+            "errors": sum(1 for f in findings if f.severity == Severity.ERROR),
+            "warnings": sum(1 for f in findings if f.severity == Severity.WARNING),
+        })
+    recent = [{"revision": r, "plural": plural_of(r.kind)} for r in
+              Revision.objects.filter(visible_q(request.user), kind__in=list(KINDS_BY_NAME))
+              .select_related("cluster").order_by("-observed_at", "-id")[:RECENT_CHANGES]]
+    return render(request, "web/overview.html", {"kinds": KINDS, "rows": rows, "recent": recent})

@@ -1,0 +1,155 @@
+"""Websocket consumers: only an authorised, same-origin, signed-in user receives a namespace's live data."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from asgiref.sync import SyncToAsync
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+from django.test import Client
+
+from smi_ui.asgi import application
+from smi_ui.changes.actors import Actor
+from smi_ui.changes.services import set_split_weights
+from smi_ui.metrics.pollers import pollers
+from tests.edit_support import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SAME_ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+CANARY_EDGE = "bookstore/bookbuyer->bookstore/bookstore-v2"
+
+
+def on_fresh_loop(scenario):
+    """Run an async test on a new event loop in a thread of its own.
+
+    The browser tests keep Playwright's loop running in the main thread for the whole
+    session; an async test there could not start its own loop.
+    """
+    @functools.wraps(scenario)
+    def test(*args, **kwargs):
+        with ThreadPoolExecutor(1) as executor:
+            executor.submit(asyncio.run, scenario(*args, **kwargs)).result(timeout=60)
+    return test
+
+
+@pytest.fixture(autouse=True)
+def fast_polling(settings):
+    settings.METRICS_POLL_SECONDS = 1
+    yield
+    pollers.stop_all()
+    # Database work done for async code ran in asgiref's shared thread: close its connection there.
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
+
+
+def session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+def communicator(world, headers, namespace: str = "bookstore", suffix: str = "") -> WebsocketCommunicator:
+    path = f"/ws/live/clusters/{world.cluster.pk}/namespaces/{namespace}/{suffix}"
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+@pytest.fixture
+def viewer(traffic_world):
+    """The session cookie of a viewer of bookstore only."""
+    return session_cookie(make_user("viewer", "viewer", cluster=traffic_world.cluster, namespace="bookstore"))
+
+
+async def receive_until(connection: WebsocketCommunicator, condition, timeout: float = 10) -> dict:
+    while True:
+        message = await connection.receive_json_from(timeout=timeout)
+        if condition(message):
+            return message
+
+
+@on_fresh_loop
+async def test_authorised_client_receives_figures_then_deltas(traffic_world, viewer):
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer])
+    connected, _ = await connection.connect()
+    assert connected
+    full = await receive_until(connection, lambda m: m["type"] == "metrics.delta" and m["full"])
+    assert full["edges"][CANARY_EDGE]["rps"] == pytest.approx(4.0)
+    operator = await _make_operator(traffic_world)
+    await _set_weights(traffic_world, operator, 50)
+    delta = await receive_until(connection, lambda m: m["type"] == "metrics.delta" and CANARY_EDGE in m["edges"])
+    assert not delta["full"] and delta["edges"][CANARY_EDGE]["rps"] == pytest.approx(10.0)
+    assert "bookstore/bookbuyer->bookstore/bookstore-v1" in delta["edges"]
+    assert "bookstore/bookwarehouse->bookstore/mysql" not in delta["edges"]  # unchanged edges are not resent
+    await connection.disconnect()
+
+
+@on_fresh_loop
+async def test_object_subscription_receives_only_that_workload(traffic_world, viewer):
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer],
+                              suffix="Deployment/bookwarehouse/")
+    connected, _ = await connection.connect()
+    assert connected
+    full = await receive_until(connection, lambda m: m["type"] == "metrics.delta")
+    assert set(full["resources"]) == {"bookwarehouse"}
+    assert all("bookstore/bookwarehouse" in key for key in full["edges"]) and full["edges"]
+    await connection.disconnect()
+
+
+@on_fresh_loop
+async def test_client_without_a_grant_for_the_namespace_is_refused(traffic_world, viewer):
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer], namespace="storefront")
+    connected, code = await connection.connect()
+    assert (connected, code) == (False, 4403)
+    assert pollers.watched() == {}  # refused clients start no polling
+
+
+@on_fresh_loop
+async def test_anonymous_client_is_refused(traffic_world):
+    connected, code = await communicator(traffic_world, [SAME_ORIGIN]).connect()
+    assert (connected, code) == (False, 4401)
+
+
+@on_fresh_loop
+async def test_cross_origin_client_is_refused(traffic_world, viewer):
+    connection = communicator(traffic_world, [(b"origin", b"http://evil.example"), viewer])
+    connected, _ = await connection.connect()
+    assert not connected
+
+
+@on_fresh_loop
+async def test_object_changes_reach_namespace_subscribers(traffic_world, viewer):
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer])
+    connected, _ = await connection.connect()
+    assert connected
+    from channels.layers import get_channel_layer
+
+    from smi_ui.live.broadcast import change_payload
+    from smi_ui.live.groups import namespace_group
+
+    message = change_payload(traffic_world.cluster.pk, "TrafficSplit", "bookstore", "bookstore-canary", "7",
+                             "modified")
+    await get_channel_layer().group_send(namespace_group(traffic_world.cluster.pk, "bookstore"), message)
+    received = await receive_until(connection, lambda m: m["type"] == "object.changed")
+    assert received["name"] == "bookstore-canary"
+    await connection.disconnect()
+
+
+async def _make_operator(world):
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(make_user)("operator", "operator")
+
+
+async def _set_weights(world, operator, canary_percent: int) -> None:
+    from asgiref.sync import sync_to_async
+
+    def write() -> None:
+        split = world.live("split.smi-spec.io/v1alpha4", "TrafficSplit", "bookstore-canary", "bookstore")
+        set_split_weights(Actor.for_user(operator), world.cluster, "bookstore", "bookstore-canary",
+                          {"bookstore-v1": 100 - canary_percent, "bookstore-v2": canary_percent},
+                          base_resource_version=split["metadata"]["resourceVersion"])
+
+    await sync_to_async(write)()
