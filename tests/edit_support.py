@@ -7,6 +7,7 @@ so tests start from a known state without running watches in the background.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -140,3 +141,37 @@ def split_url(world: World, suffix: str = "", namespace: str = "bookstore", name
 def resource_version(obj: dict[str, Any] | None) -> str:
     assert obj is not None
     return obj["metadata"]["resourceVersion"]
+
+
+@pytest.fixture
+def asgi_server() -> Iterator[str]:
+    """The whole ASGI application (pages, API and websockets) on a loopback port, in a thread; yields its URL.
+
+    Runs in this process so that it shares the test database and the channel layer with the test.
+    """
+    import asyncio
+
+    import uvicorn
+
+    from smi_ui.asgi import application
+
+    config = uvicorn.Config(application, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                            ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the ASGI test server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        loop.close()
+

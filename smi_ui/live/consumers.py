@@ -1,8 +1,10 @@
 """Websocket consumers: live metrics and object changes of a namespace, or of one object in it.
 
-Every connection is authorised before it is accepted: the Django session must carry an
+Every connection is authorised before it joins any group: the Django session must carry an
 active user (anonymous: close 4401) who may view the namespace (smi_ui.accounts.permissions;
-otherwise close 4403). Origins are checked by the ASGI stack (smi_ui.asgi). Each client has
+otherwise close 4403). Refusals accept the handshake and close at once with that code, since a
+handshake rejected with HTTP 403 reaches browsers only as code 1006, which they cannot tell
+from an outage and would retry forever. Origins are checked by the ASGI stack (smi_ui.asgi). Each client has
 its own channel, so a slow client's full queue drops its own messages and nobody else's.
 """
 
@@ -50,15 +52,17 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
         self.kind, self.name = route.get("kind"), route.get("name")
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         if not await _may_view(user, self.cluster_id, self.namespace):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         for group in self._groups():
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         self.subscribed = True
+        await self.send_json({"type": "subscribed", "cluster": self.cluster_id, "namespace": self.namespace,
+                              "kind": self.kind, "name": self.name})
         latest = await sync_to_async(pollers.subscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
         if latest is not None:
             await self.metrics_delta({"type": "metrics.delta", "cluster": self.cluster_id, **latest, "full": True})
@@ -70,6 +74,10 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
         for group in self._groups():
             await self.channel_layer.group_discard(group, self.channel_name)
         await sync_to_async(pollers.unsubscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
+
+    async def _refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; anything they send is ignored."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.edit_support import http_server, world, world_factory  # noqa: F401 - fixtures
+from tests.edit_support import asgi_server, http_server, world, world_factory  # noqa: F401 - fixtures
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,8 +52,9 @@ def new_page(browser: Any, http_server: str) -> Iterator[Callable[..., Any]]:  #
     """Pages in fresh browser contexts (separate sessions), closed at the end of the test."""
     contexts: list[Any] = []
 
-    def open_page(theme: str = "light") -> Any:
-        context = browser.new_context(base_url=http_server, viewport={"width": 1360, "height": 900},
+    def open_page(theme: str = "light", base_url: str | None = None) -> Any:
+        """`base_url` serves another server (e.g. `asgi_server` for pages that need websockets)."""
+        context = browser.new_context(base_url=base_url or http_server, viewport={"width": 1360, "height": 900},
                                       color_scheme=theme, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
