@@ -156,11 +156,10 @@ def asgi_server() -> Iterator[str]:
     from smi_ui.asgi import application
 
     config = uvicorn.Config(application, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                            ws="websockets-sansio")
+                            ws="websockets-sansio", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True, name="asgi-test-server")
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -173,5 +172,7 @@ def asgi_server() -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
-        loop.close()
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(10)
 

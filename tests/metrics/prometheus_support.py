@@ -31,39 +31,59 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class PrometheusProcess:
+    """One Prometheus server on a fixed loopback port, which can be stopped and started again (fault tests)."""
+
+    def __init__(self, target: str, metrics_path: str, workdir: Path):
+        self.executable = require_prometheus()
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = workdir / "prometheus.yml"
+        self.config.write_text(
+            f"global: {{scrape_interval: {SCRAPE_SECONDS}s, evaluation_interval: {SCRAPE_SECONDS}s}}\n"
+            "scrape_configs:\n"
+            "- job_name: simulator\n"
+            f"  metrics_path: {metrics_path}\n"
+            f"  static_configs: [{{targets: ['{target}']}}]\n"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.workdir / "prometheus.log").open("a")
+        self.process = subprocess.Popen(
+            [self.executable, f"--config.file={self.config}", f"--storage.tsdb.path={self.workdir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + 30
+        while not _ready(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log_text = (self.workdir / "prometheus.log").read_text()
+                raise AssertionError(f"Prometheus did not become ready:\n{log_text}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+
 @contextmanager
 def running_prometheus(target: str, metrics_path: str, workdir: Path) -> Iterator[str]:
     """Prometheus scraping `target` (host:port) every second; yields its URL and stops it afterwards."""
-    executable = require_prometheus()
-    config = workdir / "prometheus.yml"
-    config.write_text(
-        f"global: {{scrape_interval: {SCRAPE_SECONDS}s, evaluation_interval: {SCRAPE_SECONDS}s}}\n"
-        "scrape_configs:\n"
-        "- job_name: simulator\n"
-        f"  metrics_path: {metrics_path}\n"
-        f"  static_configs: [{{targets: ['{target}']}}]\n"
-    )
-    port = free_port()
-    log = (workdir / "prometheus.log").open("w")
-    process = subprocess.Popen([executable, f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
-                                f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = PrometheusProcess(target, metrics_path, workdir)
     try:
-        deadline = time.monotonic() + 30
-        while not _ready(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"Prometheus did not become ready:\n{(workdir / 'prometheus.log').read_text()}")
-            time.sleep(0.1)
-        yield url
+        server.start()
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        log.close()
+        server.stop()
 
 
 def _ready(url: str) -> bool:
