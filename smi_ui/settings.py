@@ -112,6 +112,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run on another thread, so per-thread persistent connections
     # pile up until PostgreSQL refuses clients; a pool per process bounds them instead.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection at checkout, so one the server dropped (restart, failover)
+    # is replaced instead of failing the request that drew it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),

@@ -61,7 +61,8 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line("| scenario | injected | recovery | checked | outcome |")
     terminalreporter.write_line("| --- | --- | --- | --- | --- |")
     for record in SCENARIOS:
-        recovery = f"{record.recovery_seconds:.1f} s" if record.recovery_seconds is not None else "-"
+        recovery = "-" if record.recovery_seconds is None else (
+            f"{record.recovery_seconds:.2f} s" if record.recovery_seconds < 1 else f"{record.recovery_seconds:.1f} s")
         terminalreporter.write_line(
             f"| {record.name} | {record.injected} | {recovery} | {record.checked} | {record.outcome} |"
         )
