@@ -16,6 +16,7 @@ from django.db import close_old_connections, connections
 
 from smi_ui.live.broadcast import publish
 from smi_ui.live.groups import metrics_group
+from smi_ui.ops.metrics import PROVIDER_ERRORS
 
 from .deltas import metrics_delta
 from .figures import NamespaceMetrics
@@ -95,6 +96,7 @@ class NamespacePoller:
         except Exception as error:  # an unexpected failure is reported like a provider failure, not raised
             log.exception("metrics refresh of %s/%s failed", self.cluster_id, self.namespace)
             reason = f"{type(error).__name__}: {error}"
+        PROVIDER_ERRORS.labels(provider=type(self._provider).__name__ if self._provider else "unconfigured").inc()
         self._provider = None  # rebuilt next time: configuration or credentials may have changed
         return NamespaceMetrics(self.namespace, self.window_seconds, time.time(), available=False, reason=reason)
 

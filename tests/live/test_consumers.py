@@ -16,6 +16,7 @@ from smi_ui.asgi import application
 from smi_ui.changes.actors import Actor
 from smi_ui.changes.services import set_split_weights
 from smi_ui.metrics.pollers import pollers
+from smi_ui.ops.metrics import WEBSOCKET_CONNECTIONS
 from tests.edit_support import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,7 +96,10 @@ async def test_object_subscription_receives_only_that_workload(traffic_world, vi
     full = await receive_until(connection, lambda m: m["type"] == "metrics.delta")
     assert set(full["resources"]) == {"bookwarehouse"}
     assert all("bookstore/bookwarehouse" in key for key in full["edges"]) and full["edges"]
+    open_connections = WEBSOCKET_CONNECTIONS._value.get()
+    assert open_connections >= 1
     await connection.disconnect()
+    assert WEBSOCKET_CONNECTIONS._value.get() == open_connections - 1
 
 
 async def refusal_code(connection: WebsocketCommunicator) -> int:

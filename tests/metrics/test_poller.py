@@ -15,6 +15,7 @@ from smi_ui.metrics.poller import NamespacePoller
 from smi_ui.metrics.pollers import PollerRegistry
 from smi_ui.metrics.providers.base import ProviderError
 from smi_ui.metrics.selection import provider_for
+from smi_ui.ops.metrics import PROVIDER_ERRORS
 from tests.edit_support import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,11 +81,14 @@ def test_failing_provider_marks_figures_unavailable_with_the_reason(traffic_worl
     def broken(_cluster_id: int):
         raise ProviderError("Prometheus at http://127.0.0.1:1 is unreachable")
 
+    errors = PROVIDER_ERRORS.labels(provider="unconfigured")
+    errors_before = errors._value.get()
     recorder, history = Recorder(), MemoryHistory(900)
     poller = start_poller(traffic_world.cluster.pk, provider_factory=broken, history=history, publisher=recorder)
     poller.stop()
     message = recorder.messages[0][0]
     assert message["available"] is False and "unreachable" in message["reason"]
+    assert errors._value.get() >= errors_before + 1  # counted for the dashboard's own /metrics
     assert history.points(traffic_world.cluster.pk, "bookstore") == []
 
 
