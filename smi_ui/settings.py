@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from smi_ui.env import env_bool, env_list, persisted_secret
+from smi_ui.env import env_bool, env_float, env_json_object, env_list, persisted_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SMI_UI_DATA_DIR", BASE_DIR / "var")).resolve()
@@ -218,3 +218,10 @@ LOGGING = {
 }
 # /metrics: bearer token for scrapers on other hosts (without it only loopback may scrape).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Live traffic figures (smi_ui.metrics.conf documents each). METRICS_PROVIDERS is JSON:
+# {"<cluster name>" or "*": {"provider": "smi-metrics-api"} | {"provider": "prometheus",
+#  "url": "http://prometheus:9090", "flavour": "linkerd" | "istio", "queries": {...}}}
+METRICS_POLL_SECONDS = env_float("METRICS_POLL_SECONDS", 5.0, minimum=1.0)
+METRICS_WINDOW_SECONDS = env_float("METRICS_WINDOW_SECONDS", 30.0, minimum=1.0)
+METRICS_PROVIDERS = env_json_object("METRICS_PROVIDERS") or {}
