@@ -28,8 +28,9 @@ def user_kubeconfig() -> Path | None:
 
 
 def start_demo_cluster(layout: str = DEMO_LAYOUT) -> tuple[SandboxCluster, Cluster]:
-    """Start the demo sandbox on a free loopback port and (re-)register it as the demo cluster."""
+    """Start the demo sandbox on a free loopback port, with simulated traffic, and (re-)register it."""
     sandbox = SandboxCluster(layout, demo_objects(layout)).start()
+    sandbox.attach_simulator()  # serves the SMI metrics API, so live figures work out of the box
     kubeconfig = Path(settings.DATA_DIR) / "demo-kubeconfig"
     sandbox.write_kubeconfig(kubeconfig, user="admin")
     Cluster.objects.filter(name=DEMO_CLUSTER_NAME, is_demo=True).delete()  # yesterday's sandbox is gone

@@ -30,7 +30,7 @@ from .cluster import ClusterState
 from .faults import Faults, RequestMatcher, api_requests
 from .manifests import ObjectSource, load_objects
 from .resources import SchemaProvider
-from .simulator import DEMO_FLOWS, MESH_RESOURCES, EdgeTraffic, Flow, TrafficSimulator
+from .simulator import DEMO_FLOWS, MESH_RESOURCES, PROMETHEUS_PATH, EdgeTraffic, Flow, TrafficSimulator
 from .tls import ServingCertificate, generate
 from .watch import WatchHub
 
@@ -348,11 +348,15 @@ class SandboxCluster:
 def run_forever(host: str = "127.0.0.1", port: int = 6443, layout: str = DEFAULT_LAYOUT,
                 objects: Iterable[ObjectSource] | None = None, tls: bool = False,
                 tokens: Mapping[str, User] | None = None, kubeconfig: str | Path | None = None,
-                announce: Callable[[str], None] = print) -> None:
+                announce: Callable[[str], None] = print, simulate_traffic: bool = False) -> None:
     """Serve a sandbox cluster in the foreground until interrupted (the demo and `manage.py sandbox`)."""
     cluster = SandboxCluster(layout, objects, tls=tls, tokens=tokens, host=host, port=port)
     cluster.start()
     announce(f"sandbox cluster ({cluster.layout.name}) listening on {cluster.url}")
+    if simulate_traffic:
+        cluster.attach_simulator()
+        announce(f"simulated traffic: SMI metrics API under /apis/metrics.smi-spec.io/, "
+                 f"Prometheus text at {cluster.url}{PROMETHEUS_PATH}")
     if kubeconfig:
         user = next(iter(cluster.tokens.values())).name if cluster.tokens else "admin"
         path = cluster.write_kubeconfig(kubeconfig, user=user)

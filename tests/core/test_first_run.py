@@ -7,6 +7,7 @@ newcomer runs them, and logs in over HTTP at the URL the server prints.
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -111,6 +112,26 @@ def test_served_dashboard_logs_in_the_printed_admin(fresh_env):
         assert overview.geturl() == url
         page = overview.read().decode()
         assert "demo" in page and "TrafficSplit" in page  # no kubeconfig here: the demo cluster is registered
+        assert_demo_traffic_is_live(fresh_env, url, jar)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def assert_demo_traffic_is_live(env: dict[str, str], url: str, jar: http.cookiejar.CookieJar) -> None:
+    """The demo simulates its traffic: a logged-in browser's websocket receives live figures."""
+    from websockets.sync.client import connect
+
+    cluster_id = _manage(env, "shell", "--verbosity", "0", "-c", "from smi_ui.clusters.models import Cluster; "
+                                             "print(Cluster.objects.get(name='demo').pk)").strip()
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+    ws_url = url.replace("http://", "ws://") + f"ws/live/clusters/{cluster_id}/namespaces/bookstore/"
+    with connect(ws_url, additional_headers={"Cookie": cookies}, origin=url.rstrip("/"),
+                 open_timeout=10) as socket_:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            message = json.loads(socket_.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if message["type"] == "metrics.delta" and message.get("available") and message.get("edges"):
+                assert any(figures["rps"] > 0 for figures in message["edges"].values())
+                return
+        raise AssertionError("no live figures from the demo cluster within 60 s")
