@@ -224,7 +224,8 @@ def merge_update(current: dict[str, Any], incoming: dict[str, Any], *, restore_m
     Labels and annotations come from `incoming` when it has them (always, for a revert);
     the rest of metadata and, unless given, `status` stay as the cluster has them.
     """
-    result = {key: copy.deepcopy(value) for key, value in incoming.items() if key != "metadata"}
+    # metadata keeps its place in the incoming order, so a preview's diff shows only real changes
+    result = {key: None if key == "metadata" else copy.deepcopy(value) for key, value in incoming.items()}
     if "status" in current and "status" not in incoming:
         result["status"] = copy.deepcopy(current["status"])
     metadata = copy.deepcopy(current.get("metadata") or {})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, objects, overview, policy, splits, topology
+from .views import audit, edit, objects, overview, policy, splits, topology
 
 app_name = "web"
 
@@ -18,5 +18,9 @@ urlpatterns = [
     path(CLUSTER + "topology.json", topology.topology_json, name="topology-json"),
     path(CLUSTER + "objects/", objects.object_list, name="objects"),
     path(OBJECT + "trafficsplits/<str:name>/weights/", splits.split_page, name="split"),
+    path(CLUSTER + "new/<str:kind>/", edit.new_form, name="object-new"),
+    path(CLUSTER + "new/<str:kind>/yaml/", edit.new_yaml, name="object-new-yaml"),
+    path(OBJECT + "<str:kind>/<str:name>/edit/", edit.object_form, name="object-edit"),
+    path(OBJECT + "<str:kind>/<str:name>/yaml/", edit.object_yaml, name="object-yaml"),
     path(OBJECT + "<str:kind>/<str:name>/", objects.object_detail, name="object"),
 ]

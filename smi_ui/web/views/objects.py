@@ -16,12 +16,14 @@ from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.smi.kinds import KINDS_BY_NAME
 
 from .common import kind_from_plural, plural_of, visible_cluster, visible_namespace_names
+from .edit import creatable_kinds, edit_links
 
 LISTED_KINDS = [*KINDS_BY_NAME, "Service", "ServiceAccount", "Deployment"]
 
 
 @login_required
 def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
+    """Objects of one cluster the user may see, with edit and create links where their role allows."""
     found = visible_cluster(request, cluster)
     namespace, kind = request.GET.get("namespace", ""), request.GET.get("kind", "")
     objects = KubeObject.objects.filter(cluster=found, kind__in=LISTED_KINDS).filter(visible_q(request.user))
@@ -29,12 +31,15 @@ def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
         objects = objects.filter(namespace=namespace)
     if kind:
         objects = objects.filter(kind=kind)
-    rows = [{"object": obj, "plural": plural_of(obj.kind)}
-            for obj in objects.order_by("namespace", "kind", "name").only(
-                "kind", "namespace", "name", "resource_version", "problems", "observed_at")[:1000]]
+    rows = []
+    for obj in objects.order_by("namespace", "kind", "name").only(
+            "kind", "namespace", "name", "resource_version", "problems", "observed_at", "raw")[:1000]:
+        obj.cluster = found  # the same cluster for every row: no query per row
+        rows.append({"object": obj, "plural": plural_of(obj.kind), "edit": edit_links(request.user, obj)})
     return render(request, "web/object_list.html", {
         "cluster": found, "rows": rows, "namespace": namespace, "kind": kind, "kinds": LISTED_KINDS,
-        "namespaces": visible_namespace_names(request.user, found)})
+        "namespaces": visible_namespace_names(request.user, found),
+        "creatable": creatable_kinds(request.user, found, namespace)})
 
 
 def revision_label(revision: Revision) -> str:
@@ -46,12 +51,14 @@ def revision_label(revision: Revision) -> str:
 
 @login_required
 def object_detail(request: HttpRequest, cluster: str, namespace: str, kind: str, name: str) -> HttpResponse:
+    """One object: highlighted YAML, parsed fields, history and revert, links to its editors where allowed."""
     found = visible_cluster(request, cluster)
     kind_name = kind_from_plural(kind)
     obj = KubeObject.objects.filter(visible_q(request.user)).filter(
         cluster=found, namespace=namespace, kind=kind_name, name=name).first()
     if obj is None:
         raise Http404("no such object")
+    obj.cluster = found
     revisions = list(Revision.objects.filter(cluster=found, kind=kind_name, namespace=namespace, name=name)
                      .order_by("-observed_at", "-id")[:50])
     timeline = []
@@ -70,7 +77,7 @@ def object_detail(request: HttpRequest, cluster: str, namespace: str, kind: str,
         "labels": metadata.get("labels") or {}, "annotations": metadata.get("annotations") or {},
         "timeline": timeline, "revisions": revisions, "comparison": comparison,
         "controller": controller_of(obj.raw or {}), "is_split": kind_name == "TrafficSplit",
-        "may_revert": may_revert,
+        "may_revert": may_revert, "edit": edit_links(request.user, obj),
         "revert_state": {"api": f"/api/objects/{found.name}/{namespace}/{kind}/{name}/revert/",
                          "resource_version": obj.resource_version} if may_revert else None,
     })

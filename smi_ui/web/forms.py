@@ -1,0 +1,230 @@
+"""Server side of the editing pages: which version a form writes, its starting values and suggestions.
+
+The browser builds the manifest from the form (static/js/editor.js) and sends it to the REST
+API, whose pipeline validates, dry-runs, writes and audits. What is decided here is only what
+the form offers: the fields the target version can hold (a v1alpha2 TrafficSplit has no
+`matches`, a v1alpha3 TrafficTarget no destination port), the values to start from, and the
+names worth suggesting. Offering a field the version cannot hold would only lead to a refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any
+
+from smi_ui.accounts.permissions import may, visible_q
+from smi_ui.accounts.roles import Action
+from smi_ui.changes.diff import to_yaml
+from smi_ui.changes.versions import ServedVersions, own_version
+from smi_ui.clusters.models import Cluster
+from smi_ui.inventory.models import KubeObject
+from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, serialize
+from smi_ui.smi.kinds import KindInfo
+from smi_ui.smi.model import (
+    MODEL_CLASSES,
+    Backend,
+    HTTPMatch,
+    HTTPRouteGroup,
+    IdentityRef,
+    PortRoute,
+    SMIObject,
+    TrafficRule,
+    TrafficSplit,
+    TrafficTarget,
+)
+
+from .views.common import visible_namespace_names
+
+#: HTTP methods an HTTPRouteGroup match may list (the CRD's enum), offered as checkboxes.
+HTTP_METHODS = ("*", "GET", "HEAD", "PUT", "POST", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the version a form writes can hold; the form shows only those fields."""
+
+    kind: str
+    version: str
+    api_version: str
+    top_level: bool  # v1alpha1 TrafficTarget, v1alpha1/2 HTTPRouteGroup: no `spec`
+    split_matches: bool  # TrafficSplit v1alpha3+
+    quantity_weights: bool  # TrafficSplit v1alpha1: weights are quantities (`500m`)
+    destination_port: bool  # TrafficTarget v1alpha1/v1alpha2
+    rule_kinds: tuple[str, ...]
+    headers: bool  # HTTPRouteGroup v1alpha2+
+    ports: bool  # TCPRoute v1alpha4, UDPRoute
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def capabilities(info: KindInfo, version: str) -> Capabilities:
+    """The fields of `info` that `version` has (see the SMI reference's per-version tables)."""
+    index = info.versions.index(version) if version in info.versions else len(info.versions) - 1
+    kind = info.kind
+    return Capabilities(
+        kind=kind, version=version, api_version=info.api_version(version),
+        top_level=(kind == "TrafficTarget" and version == "v1alpha1")
+        or (kind == "HTTPRouteGroup" and version in ("v1alpha1", "v1alpha2")),
+        split_matches=kind == "TrafficSplit" and index >= 2,
+        quantity_weights=kind == "TrafficSplit" and version == "v1alpha1",
+        destination_port=kind == "TrafficTarget" and version in ("v1alpha1", "v1alpha2"),
+        rule_kinds=("HTTPRouteGroup", "TCPRoute", "UDPRoute") if kind == "TrafficTarget" and version == "v1alpha3"
+        else ("HTTPRouteGroup", "TCPRoute"),
+        headers=kind == "HTTPRouteGroup" and version != "v1alpha1",
+        ports=kind == "UDPRoute" or (kind == "TCPRoute" and version == "v1alpha4"),
+    )
+
+
+def served(cluster: Cluster, info: KindInfo) -> ServedVersions | None:
+    """The versions of `info` the cluster serves, as sync last discovered them (None: no CRD)."""
+    entry = (cluster.served_kinds or {}).get(info.kind)
+    if not entry or not entry.get("versions"):
+        return None
+    return ServedVersions(tuple(entry["versions"]), entry.get("preferred") or entry["versions"][-1])
+
+
+def form_version(cluster: Cluster, info: KindInfo, document: dict[str, Any] | None = None) -> str | None:
+    """The version an edit will be written in: the object's own (when still served), else the preferred one."""
+    versions = served(cluster, info)
+    if versions is None:
+        return None
+    if document is None:
+        return versions.preferred
+    return own_version(document, info, versions)
+
+
+def editable_namespaces(user: Any, cluster: Cluster, info: KindInfo) -> list[str]:
+    """Namespaces of `cluster` in which `user` may create `info` objects (the create form offers only these)."""
+    return [namespace for namespace in visible_namespace_names(user, cluster)
+            if may(user, Action.EDIT_POLICY, cluster_id=cluster.pk, namespace=namespace, kind=info.kind)]
+
+
+def parsed(document: dict[str, Any], version: str, info: KindInfo) -> SMIObject | None:
+    """The object read in the form's version; None when it cannot be read (the YAML editor still can)."""
+    relabelled = {**document, "apiVersion": info.api_version(version)}
+    for candidate in (relabelled, document):
+        try:
+            return parse(candidate)
+        except (InvalidManifest, UnsupportedAPIVersion):
+            continue
+    return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _weight(weight: Fraction | None, quantities: bool) -> str:
+    if weight is None:
+        return ""
+    if weight.denominator == 1:
+        return str(weight.numerator)
+    if quantities and (weight * 1000).denominator == 1:
+        return f"{weight * 1000}m"
+    return str(float(weight))
+
+
+def _identity(ref: IdentityRef | None, namespace: str) -> dict[str, str]:
+    ref = ref or IdentityRef(namespace=namespace)
+    return {"name": _text(ref.name), "namespace": _text(ref.namespace), "port": _text(ref.port)}
+
+
+def form_values(info: KindInfo, obj: SMIObject | None, namespace: str, caps: Capabilities) -> dict[str, Any]:
+    """The values the structured form starts from: the object's, or one empty row of each list."""
+    if isinstance(obj, TrafficSplit):
+        return {"service": _text(obj.service),
+                "backends": [{"service": _text(b.service), "weight": _weight(b.weight, caps.quantity_weights)}
+                             for b in obj.backends or []],
+                "matches": [{"name": _text(m.name)} for m in obj.matches or []]}
+    if isinstance(obj, TrafficTarget):
+        return {"destination": _identity(obj.destination, namespace),
+                "rules": [{"kind": _text(r.kind), "name": _text(r.name), "matches": ", ".join(r.matches or [])}
+                          for r in obj.rules or []],
+                "sources": [_identity(s, namespace) for s in obj.sources or []]}
+    if isinstance(obj, HTTPRouteGroup):
+        return {"matches": [{"name": _text(m.name), "pathRegex": _text(m.path_regex), "methods": list(m.methods or []),
+                             "headers": [{"name": h.name, "value": h.value} for h in m.headers or []]}
+                            for m in obj.matches or []],
+                "header_shape": next((m.header_shape for m in obj.matches or [] if m.header_shape), "list")}
+    if isinstance(obj, PortRoute):
+        return {"ports": [_text(port) for port in obj.ports or []], "match_name": _text(obj.match_name)}
+    return blank_values(info, namespace)
+
+
+def blank_values(info: KindInfo, namespace: str) -> dict[str, Any]:
+    """A new object's form: one row in each list the kind requires, so the user sees what to fill in."""
+    kind = info.kind
+    if kind == "TrafficSplit":
+        return {"service": "", "backends": [{"service": "", "weight": "50"}, {"service": "", "weight": "50"}],
+                "matches": []}
+    if kind == "TrafficTarget":
+        return {"destination": {"name": "", "namespace": namespace, "port": ""},
+                "rules": [{"kind": "HTTPRouteGroup", "name": "", "matches": ""}],
+                "sources": [{"name": "", "namespace": namespace, "port": ""}]}
+    if kind == "HTTPRouteGroup":
+        return {"matches": [{"name": "", "pathRegex": "", "methods": ["GET"], "headers": []}], "header_shape": "list"}
+    return {"ports": [], "match_name": ""}
+
+
+def starter_manifest(info: KindInfo, version: str, namespace: str) -> dict[str, Any]:
+    """A minimal object of the kind, in the version the cluster serves, for the YAML editor to start from."""
+    metadata = {"name": "", "namespace": namespace}
+    obj: SMIObject
+    if info.kind == "TrafficSplit":
+        backends = [Backend(service="", weight=Fraction(50)), Backend(service="", weight=Fraction(50))]
+        obj = TrafficSplit(version=version, metadata=metadata, service="", backends=backends)
+    elif info.kind == "TrafficTarget":
+        obj = TrafficTarget(version=version, metadata=metadata,
+                            destination=IdentityRef(name="", namespace=namespace),
+                            rules=[TrafficRule(kind="HTTPRouteGroup", name="")],
+                            sources=[IdentityRef(name="", namespace=namespace)])
+    elif info.kind == "HTTPRouteGroup":
+        obj = HTTPRouteGroup(version=version, metadata=metadata,
+                             matches=[HTTPMatch(name="", path_regex="/", methods=["GET"])])
+    else:
+        obj = MODEL_CLASSES[info.kind](version=version, metadata=metadata)
+        if isinstance(obj, PortRoute) and capabilities(info, version).ports:
+            obj.ports = []
+    return serialize(obj, version)
+
+
+def editable_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The object as the YAML editor shows it: what an edit may change, without the cluster's bookkeeping."""
+    metadata = document.get("metadata") or {}
+    kept = {key: metadata[key] for key in ("name", "namespace", "labels", "annotations") if metadata.get(key)}
+    result = {key: value for key, value in document.items() if key not in ("metadata", "status")}
+    ordered = {"apiVersion": result.pop("apiVersion", None), "kind": result.pop("kind", None), "metadata": kept}
+    return {**{k: v for k, v in ordered.items() if v is not None}, **result}
+
+
+def editable_yaml(document: dict[str, Any]) -> str:
+    """The YAML editor's starting text: what the user may change, in the order a manifest is read."""
+    return to_yaml(editable_document(document))
+
+
+def editor_rows(text: str) -> int:
+    """The YAML editor's height in lines: the whole object plus room to add, within the screen."""
+    return max(12, min(40, text.count("\n") + 4))
+
+
+def suggestions(cluster: Cluster, namespace: str, user: Any) -> dict[str, list[str]]:
+    """Names worth suggesting in the form (Services, ServiceAccounts, routes) among what the user may see."""
+    visible = KubeObject.objects.filter(cluster=cluster).filter(visible_q(user))
+    in_namespace = visible.filter(namespace=namespace) if namespace else visible.none()
+
+    def names(queryset: Any, kind: str) -> list[str]:
+        return sorted(set(queryset.filter(kind=kind).values_list("name", flat=True)))[:500]
+
+    accounts = sorted({f"{ns}/{name}" for ns, name in
+                       visible.filter(kind="ServiceAccount").values_list("namespace", "name")})[:500]
+    match_names: set[str] = set()
+    for raw in in_namespace.filter(kind="HTTPRouteGroup").values_list("raw", flat=True)[:200]:
+        spec = (raw or {}).get("spec") if isinstance((raw or {}).get("spec"), dict) else raw or {}
+        for match in spec.get("matches") or (raw or {}).get("matches") or []:
+            if isinstance(match, dict) and match.get("name"):
+                match_names.add(str(match["name"]))
+    return {"services": names(in_namespace, "Service"), "serviceaccounts": accounts,
+            "httproutegroups": names(in_namespace, "HTTPRouteGroup"), "tcproutes": names(in_namespace, "TCPRoute"),
+            "udproutes": names(in_namespace, "UDPRoute"), "matchnames": sorted(match_names)[:500]}
