@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.utils import get_handler_name
 
 from smi_ui.accounts.permissions import may
 from smi_ui.accounts.roles import Action

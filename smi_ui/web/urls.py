@@ -18,6 +18,7 @@ urlpatterns = [
     path(CLUSTER + "topology.json", topology.topology_json, name="topology-json"),
     path(CLUSTER + "objects/", objects.object_list, name="objects"),
     path(OBJECT + "trafficsplits/<str:name>/weights/", splits.split_page, name="split"),
+    path(OBJECT + "trafficsplits/<str:name>/weights/history.json", splits.split_history, name="split-history"),
     path(CLUSTER + "new/<str:kind>/", edit.new_form, name="object-new"),
     path(CLUSTER + "new/<str:kind>/yaml/", edit.new_yaml, name="object-new-yaml"),
     path(OBJECT + "<str:kind>/<str:name>/edit/", edit.object_form, name="object-edit"),
