@@ -28,4 +28,7 @@ def provider_for(cluster_id: int) -> MetricsProvider:
         if flavour is None:
             raise ProviderError(f"unknown Prometheus flavour {config.get('flavour')!r}; known: {sorted(FLAVOURS)}")
         return PrometheusProvider(PrometheusClient(config["url"]), flavour.with_overrides(config.get("queries")))
-    raise ProviderError(f"unknown metrics provider {kind!r} for cluster {cluster.name}")
+    if kind in (None, "", "none"):
+        raise ProviderError(f"live traffic figures are switched off for cluster {cluster.name} (METRICS_PROVIDERS)")
+    raise ProviderError(f"unknown metrics provider {kind!r} for cluster {cluster.name}; "
+                        "known: smi-metrics-api, prometheus, none")
