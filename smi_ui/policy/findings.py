@@ -1,15 +1,21 @@
-"""What an auditor should look at: rules that cannot work, rules that allow too much, targets nobody runs as.
+"""What an auditor should look at: rules that cannot work, rules that allow too much, targets nobody runs as,
+and traffic the mesh carries (or tries to) without any rule allowing it.
 
 Each finding names the TrafficTarget it is about, how serious it is, and how to fix it.
 Referential checks only judge namespaces whose contents are known (see `PolicyInput`).
+Traffic findings need observed edges (`cached_observed_traffic`, from the figures the
+metrics pollers last cached) and only apply when the cluster enforces access control: in
+permissive mode the same TrafficTargets deny nothing (see `access_control_on`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
-from .graph import identity_of, route_index, rule_routes
+from .graph import access_graph, identity_of, route_index, rule_routes
 from .inputs import WORKLOAD_KINDS, Identity, PolicyInput, Row
 
 
@@ -25,7 +31,7 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one TrafficTarget."""
+    """One problem in one TrafficTarget (`target` is empty for traffic that no TrafficTarget covers)."""
 
     code: str
     severity: Severity
@@ -38,8 +44,97 @@ class Finding:
 BROAD_PATHS = {"", ".*", "/.*", "/*", ".+", "/.+"}
 
 
-def policy_findings(policy: PolicyInput) -> list[Finding]:
-    """Every finding, most serious first."""
+@dataclass(frozen=True)
+class ObservedTraffic:
+    """Requests the metrics saw from one Deployment to another, in requests per second."""
+
+    source_namespace: str
+    source: str
+    destination_namespace: str
+    destination: str
+    rps: float
+
+    def describe(self) -> str:
+        return f"{self.source_namespace}/{self.source} → {self.destination_namespace}/{self.destination}"
+
+
+def access_control_on(cluster_name: str) -> bool:
+    """Whether the mesh of `cluster_name` denies what no TrafficTarget allows.
+
+    Read from the SMI_ACCESS_CONTROL setting (cluster name -> bool, "*" for the rest). The
+    default is on, the SMI spec's deny-by-default; meshes in permissive mode (OSM's
+    enablePermissiveTrafficPolicyMode, Traefik Mesh without acl) are configured off.
+    """
+    from django.conf import settings
+
+    configured: Any = getattr(settings, "SMI_ACCESS_CONTROL", {})
+    if isinstance(configured, bool):
+        return configured
+    configured = configured or {}
+    return bool(configured.get(cluster_name, configured.get("*", True)))
+
+
+def observed_traffic(documents: Iterable[dict[str, Any]]) -> list[ObservedTraffic]:
+    """Edges carrying requests in `NamespaceMetrics.as_json()` documents; an edge seen by two namespaces counts once."""
+    found: dict[str, ObservedTraffic] = {}
+    for document in documents:
+        if not document or not document.get("available", True):
+            continue
+        for label, figures in (document.get("edges") or {}).items():
+            source, arrow, destination = label.partition("->")
+            source_namespace, _, source_name = source.partition("/")
+            destination_namespace, _, destination_name = destination.partition("/")
+            rps = float((figures or {}).get("rps") or 0.0)
+            if arrow and source_name and destination_name and rps > 0:
+                found[label] = ObservedTraffic(source_namespace, source_name, destination_namespace,
+                                               destination_name, rps)
+    return [found[label] for label in sorted(found)]
+
+
+def cached_observed_traffic(cluster_id: int, namespaces: Iterable[str]) -> list[ObservedTraffic]:
+    """Observed edges of the namespaces someone currently watches (no provider query: cached figures only).
+
+    Callers must have checked that the user may view these namespaces.
+    """
+    from smi_ui.metrics.selectors import cached_namespace_metrics
+
+    return observed_traffic(document for namespace in namespaces
+                            if (document := cached_namespace_metrics(cluster_id, namespace)) is not None)
+
+
+def unallowed_traffic_findings(policy: PolicyInput, observed: Iterable[ObservedTraffic], *,
+                               access_control: bool = True) -> list[Finding]:
+    """Observed traffic between workloads whose ServiceAccounts no effective rule connects.
+
+    With access control on, the mesh refuses these requests: either a TrafficTarget is
+    missing (or broken) for a caller that needs it, or something calls what it should not.
+    Workloads the inventory does not know cannot be judged and are skipped.
+    """
+    observed = [edge for edge in observed if edge.rps > 0]
+    if not access_control or not observed:
+        return []
+    allowed = {pair for pair, routes in access_graph(policy).edges.items() if any(r.effective for r in routes)}
+    identities = {(row.namespace, row.name): Identity(row.namespace, str(row.normalized.get("service_account")
+                                                                         or "default"))
+                  for row in policy.of_kind("Deployment")}
+    found: list[Finding] = []
+    for edge in observed:
+        source = identities.get((edge.source_namespace, edge.source))
+        destination = identities.get((edge.destination_namespace, edge.destination))
+        if source is None or destination is None or (source, destination) in allowed:
+            continue
+        found.append(Finding(
+            "unallowed-traffic", Severity.ERROR, edge.destination_namespace, "",
+            f"{edge.rps:.3g} rps observed on {edge.describe()} (ServiceAccount {source} → {destination}), "
+            "but no TrafficTarget rule in effect allows it; with access control on, the mesh denies these requests",
+            f"add a TrafficTarget in {destination.namespace} with destination {destination.name} and source "
+            f"{source}, or stop {edge.source} from calling {edge.destination}"))
+    return found
+
+
+def policy_findings(policy: PolicyInput, observed: Iterable[ObservedTraffic] | None = None, *,
+                    access_control: bool = True) -> list[Finding]:
+    """Every finding, most serious first; traffic findings only when `observed` edges are given."""
     routes = route_index(policy)
     accounts = {(row.namespace, row.name) for row in policy.of_kind("ServiceAccount")}
     run_as = {(row.namespace, str(row.normalized.get("service_account") or "default"))
@@ -48,6 +143,8 @@ def policy_findings(policy: PolicyInput) -> list[Finding]:
     for target in policy.of_kind("TrafficTarget"):
         findings.extend(_rule_findings(target, routes))
         findings.extend(_identity_findings(target, policy, accounts, run_as))
+    if observed is not None:
+        findings.extend(unallowed_traffic_findings(policy, observed, access_control=access_control))
     return sorted(findings, key=lambda f: (-f.severity, f.namespace, f.target, f.code, f.message))
 
 

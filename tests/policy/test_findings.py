@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from smi_ui.policy.findings import Severity, policy_findings
+import pytest
+
+from smi_ui.metrics.pollers import pollers
+from smi_ui.policy.findings import (
+    ObservedTraffic,
+    Severity,
+    access_control_on,
+    cached_observed_traffic,
+    observed_traffic,
+    policy_findings,
+    unallowed_traffic_findings,
+)
 from smi_ui.policy.inputs import PolicyInput, Row
 from tests.policy.test_access_graph import account, deployment, routes, shop, target
 
@@ -56,3 +67,67 @@ def test_findings_are_sorted_most_serious_first():
                   target("a", "db", ["web"], [("HTTPRouteGroup", "open", None)]),
                   target("b", "db", ["web"], [("HTTPRouteGroup", "gone", None)]))
     assert [f.severity for f in policy_findings(policy)] == [Severity.ERROR, Severity.WARNING]
+
+
+# ---- traffic observed on edges no rule allows -------------------------------------------------
+
+def seen(source, destination, rps=5.0, namespace="shop"):
+    return ObservedTraffic(namespace, source, namespace, destination, rps)
+
+
+def test_observed_traffic_without_an_allowing_rule_is_an_error_when_access_control_is_on():
+    observed = [seen("web", "api"), seen("web", "db", rps=2.5), seen("api", "db")]
+    (finding,) = policy_findings(shop(), observed)
+    assert (finding.code, finding.severity, finding.namespace) == ("unallowed-traffic", Severity.ERROR, "shop")
+    assert "shop/web → shop/db" in finding.message and "2.5 rps" in finding.message
+    assert "destination db and source shop/web" in finding.hint
+
+
+def test_permissive_mode_allows_everything_so_no_traffic_is_reported():
+    assert policy_findings(shop(), [seen("web", "db")], access_control=False) == []
+    assert unallowed_traffic_findings(shop(), [seen("web", "db")], access_control=False) == []
+
+
+def test_a_rule_whose_route_is_missing_allows_nothing_so_its_traffic_is_reported():
+    policy = shop(target("web-to-db", "db", ["web"], [("HTTPRouteGroup", "gone", None)]))
+    assert [f.code for f in unallowed_traffic_findings(policy, [seen("web", "db")])] == ["unallowed-traffic"]
+
+
+def test_idle_edges_and_unknown_workloads_are_not_judged():
+    assert unallowed_traffic_findings(shop(), [seen("web", "db", rps=0.0), seen("ghost", "db")]) == []
+
+
+def test_without_observed_edges_there_are_no_traffic_findings():
+    assert all(f.code != "unallowed-traffic" for f in policy_findings(shop()))
+
+
+def test_observed_edges_come_from_metrics_documents_counted_once_and_only_when_busy():
+    figures = {"rps": 4.0, "success_rate": 0.0, "p50_ms": 1, "p90_ms": 2, "p99_ms": 3}
+    documents = [
+        {"namespace": "shop", "available": True, "edges": {"shop/web->shop/db": figures,
+                                                           "shop/api->shop/db": {**figures, "rps": 0.0}}},
+        {"namespace": "data", "available": True, "edges": {"shop/web->shop/db": figures}},
+        {"namespace": "down", "available": False, "edges": {"down/a->down/b": figures}},
+    ]
+    assert observed_traffic(documents) == [seen("web", "db", rps=4.0)]
+
+
+def test_cached_observed_traffic_reads_what_a_poller_last_cached(monkeypatch):
+    class Cached:
+        latest = {"namespace": "shop", "available": True, "edges": {"shop/web->shop/db": {"rps": 1.5}}}
+
+    monkeypatch.setattr(pollers, "poller", lambda cluster_id, namespace: Cached if namespace == "shop" else None)
+    observed = cached_observed_traffic(7, ["shop", "unwatched"])
+    assert observed == [seen("web", "db", rps=1.5)]
+    assert [f.code for f in policy_findings(shop(), observed)] == ["unallowed-traffic"]
+
+
+@pytest.mark.parametrize(("configured", "cluster", "expected"), [
+    (None, "any", True), (False, "any", False), ({"lab": False}, "lab", False), ({"lab": False}, "prod", True),
+    ({"*": False, "prod": True}, "prod", True), ({"*": False}, "dev", False)])
+def test_access_control_mode_comes_from_settings_and_defaults_to_deny(settings, configured, cluster, expected):
+    if configured is None:
+        settings.SMI_ACCESS_CONTROL = {}
+    else:
+        settings.SMI_ACCESS_CONTROL = configured
+    assert access_control_on(cluster) is expected
