@@ -225,3 +225,8 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_POLL_SECONDS = env_float("METRICS_POLL_SECONDS", 5.0, minimum=1.0)
 METRICS_WINDOW_SECONDS = env_float("METRICS_WINDOW_SECONDS", 30.0, minimum=1.0)
 METRICS_PROVIDERS = env_json_object("METRICS_PROVIDERS") or {}
+# Whether each cluster's mesh denies what no TrafficTarget allows (the SMI default): "true" or
+# "false" for every cluster, or JSON per cluster name with "*" for the rest: {"*": true, "lab": false}.
+SMI_ACCESS_CONTROL: bool | dict = (env_json_object("SMI_ACCESS_CONTROL")
+                                   if os.environ.get("SMI_ACCESS_CONTROL", "").lstrip().startswith("{")
+                                   else env_bool("SMI_ACCESS_CONTROL", True))

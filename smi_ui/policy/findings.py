@@ -3,9 +3,9 @@ and traffic the mesh carries (or tries to) without any rule allowing it.
 
 Each finding names the TrafficTarget it is about, how serious it is, and how to fix it.
 Referential checks only judge namespaces whose contents are known (see `PolicyInput`).
-Traffic findings need observed edges (`cached_observed_traffic`, from the figures the
-metrics pollers last cached) and only apply when the cluster enforces access control: in
-permissive mode the same TrafficTargets deny nothing (see `access_control_on`).
+Traffic findings need observed edges (`selectors.observed_traffic_for`, from the figures
+the metrics pollers last cached) and only apply when the cluster enforces access control: in
+permissive mode the same TrafficTargets deny nothing (see `selectors.access_control_on`).
 """
 
 from __future__ import annotations
@@ -58,22 +58,6 @@ class ObservedTraffic:
         return f"{self.source_namespace}/{self.source} → {self.destination_namespace}/{self.destination}"
 
 
-def access_control_on(cluster_name: str) -> bool:
-    """Whether the mesh of `cluster_name` denies what no TrafficTarget allows.
-
-    Read from the SMI_ACCESS_CONTROL setting (cluster name -> bool, "*" for the rest). The
-    default is on, the SMI spec's deny-by-default; meshes in permissive mode (OSM's
-    enablePermissiveTrafficPolicyMode, Traefik Mesh without acl) are configured off.
-    """
-    from django.conf import settings
-
-    configured: Any = getattr(settings, "SMI_ACCESS_CONTROL", {})
-    if isinstance(configured, bool):
-        return configured
-    configured = configured or {}
-    return bool(configured.get(cluster_name, configured.get("*", True)))
-
-
 def observed_traffic(documents: Iterable[dict[str, Any]]) -> list[ObservedTraffic]:
     """Edges carrying requests in `NamespaceMetrics.as_json()` documents; an edge seen by two namespaces counts once."""
     found: dict[str, ObservedTraffic] = {}
@@ -89,17 +73,6 @@ def observed_traffic(documents: Iterable[dict[str, Any]]) -> list[ObservedTraffi
                 found[label] = ObservedTraffic(source_namespace, source_name, destination_namespace,
                                                destination_name, rps)
     return [found[label] for label in sorted(found)]
-
-
-def cached_observed_traffic(cluster_id: int, namespaces: Iterable[str]) -> list[ObservedTraffic]:
-    """Observed edges of the namespaces someone currently watches (no provider query: cached figures only).
-
-    Callers must have checked that the user may view these namespaces.
-    """
-    from smi_ui.metrics.selectors import cached_namespace_metrics
-
-    return observed_traffic(document for namespace in namespaces
-                            if (document := cached_namespace_metrics(cluster_id, namespace)) is not None)
 
 
 def unallowed_traffic_findings(policy: PolicyInput, observed: Iterable[ObservedTraffic], *,

@@ -8,13 +8,12 @@ from smi_ui.metrics.pollers import pollers
 from smi_ui.policy.findings import (
     ObservedTraffic,
     Severity,
-    access_control_on,
-    cached_observed_traffic,
     observed_traffic,
     policy_findings,
     unallowed_traffic_findings,
 )
 from smi_ui.policy.inputs import PolicyInput, Row
+from smi_ui.policy.selectors import access_control_on, cached_observed_traffic
 from tests.policy.test_access_graph import account, deployment, routes, shop, target
 
 

@@ -11,7 +11,7 @@ from smi_ui.accounts.permissions import visible_clusters_q, visible_q
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.policy.findings import Severity, policy_findings
-from smi_ui.policy.selectors import policy_input
+from smi_ui.policy.selectors import access_control_on, observed_traffic_for, policy_input
 from smi_ui.smi.kinds import KINDS, KINDS_BY_NAME
 
 from .common import plural_of
@@ -29,7 +29,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     }
     rows = []
     for cluster in clusters:
-        findings = policy_findings(policy_input(request.user, cluster))
+        findings = policy_findings(policy_input(request.user, cluster), observed_traffic_for(request.user, cluster),
+                                   access_control=access_control_on(cluster.name))
         rows.append({
             "cluster": cluster,
             "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in KINDS],

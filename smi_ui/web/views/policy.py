@@ -12,7 +12,7 @@ from smi_ui.policy.findings import policy_findings
 from smi_ui.policy.graph import access_graph
 from smi_ui.policy.inputs import Identity
 from smi_ui.policy.matrix import access_matrix
-from smi_ui.policy.selectors import policy_input
+from smi_ui.policy.selectors import access_control_on, observed_traffic_for, policy_input
 
 from .common import visible_cluster, visible_namespace_names
 
@@ -22,7 +22,9 @@ def _analysis(request: HttpRequest, cluster_name: str) -> dict:
     policy = policy_input(request.user, cluster)
     graph = access_graph(policy)
     namespace = request.GET.get("namespace", "")
-    findings = [f for f in policy_findings(policy) if not namespace or f.namespace == namespace]
+    findings = [f for f in policy_findings(policy, observed_traffic_for(request.user, cluster),
+                                           access_control=access_control_on(cluster.name))
+                if not namespace or f.namespace == namespace]
     return {"cluster": cluster, "graph": graph, "findings": findings, "namespace": namespace,
             "namespaces": visible_namespace_names(request.user, cluster),
             "matrix": access_matrix(graph, namespace)}

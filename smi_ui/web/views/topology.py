@@ -17,8 +17,9 @@ from django.urls import reverse
 from smi_ui.accounts.permissions import visible_q
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
-from smi_ui.policy.findings import access_control_on, cached_observed_traffic, unallowed_traffic_findings
+from smi_ui.policy.findings import unallowed_traffic_findings
 from smi_ui.policy.inputs import PolicyInput, Row
+from smi_ui.policy.selectors import access_control_on, observed_traffic_for
 
 from ..topology import COLLAPSE_ABOVE, TOPOLOGY_KINDS, topology_payload
 from .common import visible_cluster, visible_namespace_names
@@ -38,7 +39,7 @@ def _payload(request: HttpRequest, cluster_name: str) -> tuple[Cluster, dict[str
     payload = topology_payload(rows, request.GET.get("namespace", ""), expand=_expand(request),
                                collapse_above=int(getattr(settings, "TOPOLOGY_COLLAPSE_ABOVE", COLLAPSE_ABOVE)),
                                access_control=access_control)
-    observed = cached_observed_traffic(cluster.pk, payload["live"]["namespaces"])
+    observed = observed_traffic_for(request.user, cluster)
     payload["findings"] = [{"namespace": f.namespace, "message": f.message, "hint": f.hint} for f in
                            unallowed_traffic_findings(PolicyInput(rows), observed, access_control=access_control)]
     return cluster, payload
