@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from .models import AuditEntry, Outcome, Source
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 bound, compared in UTC: databases refuse exotic offsets (PostgreSQL stops at ±15:59)."""
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 bound converted to UTC while the form is cleaned, so a bound no database can hold
+    (PostgreSQL stops at ±15:59 offsets; year 1 with a positive offset leaves the calendar) is an
+    invalid parameter named as such, not an error while the query runs."""
 
-    def filter(self, qs: QuerySet, value: datetime | None) -> QuerySet:
-        if value is None:
-            return qs
+    def clean(self, value: Any) -> datetime | None:
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
         try:
-            value = value.astimezone(UTC)
+            return cleaned.astimezone(UTC)
         except OverflowError:
-            raise ValidationError({self.field_name: ["the timestamp is out of range"]}) from None
-        return super().filter(qs, value)
+            raise forms.ValidationError("the timestamp is out of range", code="out_of_range") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 bound, compared in UTC."""
+
+    field_class = UtcIsoDateTimeField
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):

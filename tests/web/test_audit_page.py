@@ -63,6 +63,18 @@ def test_a_bad_time_is_reported_and_matches_nothing(auditor):
     assert rows(body) == [] and "since:" in body
 
 
+@pytest.mark.parametrize("bound", ["since=0001-01-01T00:00:00%2B05:00", "until=9999-12-31T23:59-05:00"])
+def test_a_time_no_database_can_hold_is_a_named_error_not_a_crash(auditor, bound):
+    add("pat", "succeeded")
+    response = auditor.get(f"/audit/?{bound}")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert rows(body) == [] and f"{bound.split('=')[0]}: the timestamp is out of range" in body
+    api = auditor.get(f"/api/audit/?{bound}")
+    assert api.status_code == 400
+    assert bound.split("=")[0] in {error["path"] for error in api.json()["errors"]}
+
+
 def test_export_links_carry_the_filters_and_export_exactly_the_filtered_entries(auditor):
     add("pat", "rejected", 2)
     add("olivia", "succeeded", 2)

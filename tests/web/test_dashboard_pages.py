@@ -158,3 +158,21 @@ def test_revert_is_offered_to_policy_editors_only(world, logged_in, client):
     client.logout()
     body = page(logged_in("pat", Role.POLICY_EDITOR), url)
     assert 'data-revert="preview"' in body and "/revert/" in body
+
+
+def test_backend_names_that_cannot_be_object_urls_render_as_text(world_factory, logged_in):
+    """Backend references are not validated by the API server; pages must not break on them."""
+    from smi_ui.sandbox.demo import demo_objects
+
+    odd = {"apiVersion": "split.smi-spec.io/v1alpha4", "kind": "TrafficSplit",
+           "metadata": {"name": "odd-backends", "namespace": "bookstore"},
+           "spec": {"service": "bookstore", "backends": [{"service": "a/b", "weight": 1},
+                                                         {"service": "", "weight": 1},
+                                                         {"service": "bookstore-v1", "weight": 1}]}}
+    world = world_factory(objects=[*demo_objects(), odd])
+    client = logged_in("vic", Role.VIEWER)
+    body = page(client, split_url(world, name="odd-backends"))
+    assert ">a/b<" in body and 'href="/clusters/' in body
+    assert f'/clusters/{world.cluster.name}/objects/bookstore/services/bookstore-v1/' in body
+    page(client, f"/clusters/{world.cluster.name}/topology/")
+    page(client, f"/clusters/{world.cluster.name}/topology/?namespace=bookstore")
