@@ -2,24 +2,34 @@
 
 Every connection is authorised before it joins any group: the Django session must carry an
 active user (anonymous: close 4401) who may view the namespace (smi_ui.accounts.permissions;
-otherwise close 4403). Refusals accept the handshake and close at once with that code, since a
-handshake rejected with HTTP 403 reaches browsers only as code 1006, which they cannot tell
-from an outage and would retry forever. Origins are checked by the ASGI stack (smi_ui.asgi). Each client has
-its own channel, so a slow client's full queue drops its own messages and nobody else's.
+otherwise close 4403), and the namespace must be one the cluster has (close 4404; no poller
+starts for names made up by a client). Refusals accept the handshake and close at once with
+that code, since a handshake rejected with HTTP 403 reaches browsers only as code 1006, which
+they cannot tell from an outage and would retry forever. The decision is taken again every
+LIVE_REAUTHORIZE_SECONDS: a revoked grant, a deactivated user or a logged-out session closes
+the connection. Edges to namespaces the user may not see are left out of every message.
+Origins are checked by the ASGI stack (smi_ui.asgi). Each client has its own channel, so a
+slow client's full queue drops its own messages and nobody else's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import re
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
 
-from smi_ui.accounts.permissions import may
+from smi_ui.accounts.permissions import may, visible_namespaces_q
 from smi_ui.accounts.roles import Action
-from smi_ui.metrics.deltas import delta_for_object
+from smi_ui.inventory.models import KubeObject
+from smi_ui.metrics.deltas import delta_for_object, without_hidden_edges
 from smi_ui.metrics.pollers import pollers
 from smi_ui.ops.metrics import WEBSOCKET_CONNECTIONS
 
@@ -27,13 +37,31 @@ from .groups import metrics_group, namespace_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # a DNS-1123 label
 #: Channel-layer messages whose handlers below use no database.
 BROADCASTS = frozenset({"metrics.delta", "object.changed", "objects.resynced"})
 
 
 @database_sync_to_async
-def _may_view(user: Any, cluster_id: int, namespace: str) -> bool:
-    return may(user, Action.VIEW, cluster_id=cluster_id, namespace=namespace)
+def _decide(user_id: int, session: Any, cluster_id: int, namespace: str) -> tuple[int | None, frozenset[str] | None]:
+    """(close code or None to go on, the namespaces whose edges the user may see; None = all).
+
+    Reads the user and the session afresh, so grants and logouts since the last decision count.
+    """
+    if session is not None and session.session_key and not session.exists(session.session_key):
+        return CLOSE_UNAUTHENTICATED, None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return CLOSE_UNAUTHENTICATED, None
+    if not may(user, Action.VIEW, cluster_id=cluster_id, namespace=namespace):
+        return CLOSE_FORBIDDEN, None
+    namespaces = KubeObject.objects.filter(cluster_id=cluster_id, kind="Namespace")
+    if not namespaces.filter(name=namespace).exists():
+        return CLOSE_NOT_FOUND, None
+    if may(user, Action.VIEW, cluster_id=cluster_id, namespace=""):
+        return None, None  # sees every namespace of this cluster
+    return None, frozenset(namespaces.filter(visible_namespaces_q(user)).values_list("name", flat=True))
 
 
 class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
@@ -48,6 +76,8 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
     kind: str | None
     name: str | None
     subscribed = False
+    visible_namespaces: frozenset[str] | None = None
+    _reauthorizing: asyncio.Task | None = None
 
     async def connect(self) -> None:
         route = self.scope["url_route"]["kwargs"]
@@ -58,8 +88,13 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self._refuse(CLOSE_UNAUTHENTICATED)
             return
-        if not await _may_view(user, self.cluster_id, self.namespace):
-            await self._refuse(CLOSE_FORBIDDEN)
+        if not NAMESPACE_NAME.match(self.namespace):
+            await self._refuse(CLOSE_NOT_FOUND)
+            return
+        refusal, self.visible_namespaces = await _decide(user.pk, self.scope.get("session"), self.cluster_id,
+                                                         self.namespace)
+        if refusal is not None:
+            await self._refuse(refusal)
             return
         for group in self._groups():
             await self.channel_layer.group_add(group, self.channel_name)
@@ -68,6 +103,7 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
         WEBSOCKET_CONNECTIONS.inc()
         await self.send_json({"type": "subscribed", "cluster": self.cluster_id, "namespace": self.namespace,
                               "kind": self.kind, "name": self.name})
+        self._reauthorizing = asyncio.create_task(self._reauthorize(user.pk))
         latest = await sync_to_async(pollers.subscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
         if latest is not None:
             await self.metrics_delta({"type": "metrics.delta", "cluster": self.cluster_id, **latest, "full": True})
@@ -77,6 +113,8 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
             return
         self.subscribed = False
         WEBSOCKET_CONNECTIONS.dec()
+        if self._reauthorizing is not None and self._reauthorizing is not asyncio.current_task():
+            self._reauthorizing.cancel()
         for group in self._groups():
             await self.channel_layer.group_discard(group, self.channel_name)
         await sync_to_async(pollers.unsubscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
@@ -94,6 +132,18 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
             return
         await super().dispatch(message)
 
+    async def _reauthorize(self, user_id: int) -> None:
+        """Take the connect decision again now and then; close when it no longer holds."""
+        interval = float(getattr(settings, "LIVE_REAUTHORIZE_SECONDS", 30.0))
+        while self.subscribed:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):  # a database blip keeps the connection; the next round decides
+                refusal, self.visible_namespaces = await _decide(user_id, self.scope.get("session"),
+                                                                 self.cluster_id, self.namespace)
+                if refusal is not None:
+                    await self.close(code=refusal)
+                    return
+
     async def _refuse(self, code: int) -> None:
         await self.accept()
         await self.close(code=code)
@@ -107,6 +157,8 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
     # ---- channel-layer messages ------------------------------------------------------------
 
     async def metrics_delta(self, event: dict[str, Any]) -> None:
+        if self.visible_namespaces is not None:
+            event = without_hidden_edges(event, self.visible_namespaces)
         if self.name is not None:
             event = delta_for_object(event, self.namespace, self.name)
             if event is None:

@@ -35,3 +35,15 @@ def delta_for_object(delta: dict[str, Any], namespace: str, name: str) -> dict[s
     if not resources and not edges and not delta.get("full") and delta.get("available", True):
         return None
     return {**delta, "resources": resources, "edges": edges}
+
+
+def without_hidden_edges(delta: dict[str, Any], visible_namespaces: frozenset[str]) -> dict[str, Any]:
+    """The delta without edges whose other end lies in a namespace the reader may not see."""
+    def shown(label: str) -> bool:
+        source, _, destination = label.partition("->")
+        return source.split("/", 1)[0] in visible_namespaces and destination.split("/", 1)[0] in visible_namespaces
+
+    edges = delta.get("edges") or {}
+    if all(shown(label) for label in edges):
+        return delta
+    return {**delta, "edges": {label: value for label, value in edges.items() if shown(label)}}

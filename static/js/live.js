@@ -1,7 +1,7 @@
 // Live updates over a websocket that survives restarts: when the connection drops (a web
 // replica restarts, Redis blips, the laptop sleeps) it reconnects with exponential backoff and
 // jitter, and tells the page so it can show "reconnecting" instead of silently going stale.
-// A refusal by the server (4401 not logged in, 4403 no grant) is final: no retry.
+// A refusal by the server (4401 not logged in, 4403 no grant, 4404 no such namespace) is final.
 //
 //   const sub = smiLive.subscribe("/ws/live/clusters/1/namespaces/shop/", {
 //     onMessage(message) { ... },           // parsed JSON sent by the server
@@ -9,7 +9,7 @@
 //   });                                      // "live" comes with the server's "subscribed" message,
 //   sub.close();                             // after it has checked the user's grants
 (() => {
-  const REFUSED = new Set([4401, 4403]);
+  const REFUSED = new Set([4401, 4403, 4404]);
   const BASE_DELAY_MS = 500;
   const MAX_DELAY_MS = 15000;
 

@@ -164,3 +164,62 @@ async def _set_weights(world, operator, canary_percent: int) -> None:
                           base_resource_version=split["metadata"]["resourceVersion"])
 
     await sync_to_async(write)()
+
+
+async def close_code(connection: WebsocketCommunicator, timeout: float = 10) -> int:
+    """Skip data messages until the server closes the connection; its close code."""
+    while True:
+        output = await connection.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+@on_fresh_loop
+async def test_made_up_or_malformed_namespaces_are_refused_without_polling(traffic_world, settings):
+    from asgiref.sync import sync_to_async
+
+    admin = await sync_to_async(make_user)("root", "viewer")  # a viewer of every cluster and namespace
+    cookie = await sync_to_async(session_cookie)(admin)
+    for namespace in ("no-such-namespace", "Bad_Name", "x" * 64):
+        assert await refusal_code(communicator(traffic_world, [SAME_ORIGIN, cookie], namespace=namespace)) == 4404
+    assert pollers.watched() == {}
+
+
+@on_fresh_loop
+async def test_a_revoked_grant_closes_the_connection(traffic_world, viewer, settings):
+    from asgiref.sync import sync_to_async
+
+    from smi_ui.accounts.models import Grant
+
+    settings.LIVE_REAUTHORIZE_SECONDS = 0.2
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer])
+    connected, _ = await connection.connect()
+    assert connected
+    await receive_until(connection, lambda m: m["type"] == "subscribed")
+    await sync_to_async(Grant.objects.filter(user__username="viewer").delete)()
+    assert await close_code(connection) == 4403
+
+
+@on_fresh_loop
+async def test_logging_out_closes_the_connection(traffic_world, viewer, settings):
+    from asgiref.sync import sync_to_async
+    from django.contrib.sessions.models import Session
+
+    settings.LIVE_REAUTHORIZE_SECONDS = 0.2
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer])
+    connected, _ = await connection.connect()
+    assert connected
+    await receive_until(connection, lambda m: m["type"] == "subscribed")
+    session_key = viewer[1].decode().split("=", 1)[1]
+    await sync_to_async(Session.objects.filter(session_key=session_key).delete)()  # what logout does
+    assert await close_code(connection) == 4401
+
+
+def test_edges_into_hidden_namespaces_are_left_out():
+    from smi_ui.metrics.deltas import without_hidden_edges
+
+    delta = {"type": "metrics.delta", "edges": {"shop/web->shop/db": {"rps": 1},
+                                                "shop/web->payments/ledger": {"rps": 2},
+                                                "secops/scan->shop/web": {"rps": 3}}}
+    assert without_hidden_edges(delta, frozenset({"shop"}))["edges"] == {"shop/web->shop/db": {"rps": 1}}
+    assert without_hidden_edges(delta, frozenset({"shop", "payments", "secops"})) is delta
