@@ -233,6 +233,7 @@
   const liveState = $("[data-live-state]");
   const figures = {}; // workload -> {rps, success_rate, p99_ms, ...}
   let metrics = { available: null, reason: "", windowSeconds: null }; // null: no figures yet
+  let liveStatus = "connecting"; // figures count only while the live connection is up
   const HISTORY_SECONDS = 15 * 60;
   const series = Object.fromEntries(rows.map((row) => [row.dataset.backend, { t: [], rps: [], plot: null }]));
 
@@ -459,6 +460,9 @@
       if (!run || run.paused) return;
       const now = canaryPercent();
       if (now >= run.target - 1e-9) return stop(`Done: ${canary} at ${formatPercent(now)} after ${run.steps} step(s).`, "ok-state");
+      if (liveStatus !== "live") {
+        return pause(`Paused: the live connection is ${liveStatus}, so ${canary}'s success rate is unknown; resume when it is live again.`);
+      }
       const live = metrics.available ? backendFigures(canary) : { missing: metrics.reason || "no live figures yet" };
       if (live.missing || live.success === null) {
         return pause(`Paused: no live success rate for ${canary} (${live.missing || "no requests"}); resume when figures are back.`);
@@ -524,7 +528,13 @@
   if (window.smiLive && state.live) {
     loadHistory();
     window.smiLive.subscribe(state.live, {
-      onStatus: (status, detail) => window.smiLive.showStatus(statusNode, status, detail),
+      onStatus: (status, detail) => {
+        liveStatus = status;
+        // Figures from before a drop are not evidence about now: wait for the fresh snapshot the
+        // server sends on (re)subscribing before anything, the stepped change included, relies on them.
+        if (status !== "live") metrics = { ...metrics, available: null };
+        window.smiLive.showStatus(statusNode, status, detail);
+      },
       onMessage: (message) => {
         if (message.type === "metrics.delta") onMetrics(message);
         else if ((message.type === "object.changed" && message.kind === state.kind && message.name === state.name
