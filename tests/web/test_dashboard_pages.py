@@ -176,3 +176,22 @@ def test_backend_names_that_cannot_be_object_urls_render_as_text(world_factory, 
     assert f'/clusters/{world.cluster.name}/objects/bookstore/services/bookstore-v1/' in body
     page(client, f"/clusters/{world.cluster.name}/topology/")
     page(client, f"/clusters/{world.cluster.name}/topology/?namespace=bookstore")
+
+
+def test_the_object_list_pages_through_every_object_keeping_its_filters(world, logged_in, monkeypatch):
+    from smi_ui.web.views import objects
+
+    monkeypatch.setattr(objects, "PAGE_SIZE", 5)
+    client = logged_in("vic", Role.VIEWER)
+    total = KubeObject.objects.filter(cluster=world.cluster, namespace="bookstore",
+                                      kind__in=objects.LISTED_KINDS).count()
+    assert total > 10
+    seen, number = [], 1
+    while True:
+        body = page(client, f"/clusters/{world.cluster.name}/objects/?namespace=bookstore&page={number}")
+        seen += re.findall(r'<tr><td>(bookstore)</td><td>(\w+)</td>\s*<td><a href="[^"]+">([^<]+)</a>', body)
+        if 'rel="next"' not in body:
+            break
+        assert f'href="?namespace=bookstore&amp;page={number + 1}"' in body
+        number += 1
+    assert len(seen) == total == len(set(seen)) and f"of {total}" in body

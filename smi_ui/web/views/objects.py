@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -19,6 +21,7 @@ from .common import kind_from_plural, plural_of, visible_cluster, visible_namesp
 from .edit import creatable_kinds, edit_links
 
 LISTED_KINDS = [*KINDS_BY_NAME, "Service", "ServiceAccount", "Deployment"]
+PAGE_SIZE = 200
 
 
 @login_required
@@ -31,13 +34,17 @@ def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
         objects = objects.filter(namespace=namespace)
     if kind:
         objects = objects.filter(kind=kind)
+    page = Paginator(objects.order_by("namespace", "kind", "name").only(
+        "kind", "namespace", "name", "resource_version", "problems", "observed_at", "raw"), PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     rows = []
-    for obj in objects.order_by("namespace", "kind", "name").only(
-            "kind", "namespace", "name", "resource_version", "problems", "observed_at", "raw")[:1000]:
+    for obj in page.object_list:
         obj.cluster = found  # the same cluster for every row: no query per row
         rows.append({"object": obj, "plural": plural_of(obj.kind), "edit": edit_links(request.user, obj)})
+    filters = urlencode({key: value for key, value in (("namespace", namespace), ("kind", kind)) if value})
     return render(request, "web/object_list.html", {
-        "cluster": found, "rows": rows, "namespace": namespace, "kind": kind, "kinds": LISTED_KINDS,
+        "cluster": found, "rows": rows, "page": page, "page_query": f"{filters}&" if filters else "",
+        "namespace": namespace, "kind": kind, "kinds": LISTED_KINDS,
         "namespaces": visible_namespace_names(request.user, found),
         "creatable": creatable_kinds(request.user, found, namespace)})
 
