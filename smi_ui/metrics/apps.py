@@ -6,3 +6,6 @@ class MetricsConfig(AppConfig):
 
     name = "smi_ui.metrics"
     label = "metrics"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the settings checks)
