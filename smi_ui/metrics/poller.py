@@ -21,7 +21,7 @@ from smi_ui.ops.metrics import PROVIDER_ERRORS
 from .deltas import metrics_delta
 from .figures import NamespaceMetrics
 from .history import History, history_point
-from .providers.base import MetricsProvider, ProviderError
+from .providers.base import MetricsProvider, ProviderDisabled, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,9 @@ class NamespacePoller:
                 close_old_connections()
                 self._provider = self.provider_factory(self.cluster_id)
             return self._provider.namespace_metrics(self.namespace, self.window_seconds)
+        except ProviderDisabled as error:
+            return NamespaceMetrics(self.namespace, self.window_seconds, time.time(), available=False,
+                                    reason=str(error))
         except ProviderError as error:
             reason = str(error)
         except Exception as error:  # an unexpected failure is reported like a provider failure, not raised

@@ -8,7 +8,7 @@ from smi_ui.kube.client import transport_for
 from smi_ui.kube.metrics_api import TrafficMetricsClient
 
 from . import conf
-from .providers.base import MetricsProvider, ProviderError
+from .providers.base import MetricsProvider, ProviderDisabled, ProviderError
 from .providers.prometheus import PrometheusClient, PrometheusProvider
 from .providers.promql import FLAVOURS
 from .providers.smi_api import SmiMetricsApiProvider
@@ -29,6 +29,7 @@ def provider_for(cluster_id: int) -> MetricsProvider:
             raise ProviderError(f"unknown Prometheus flavour {config.get('flavour')!r}; known: {sorted(FLAVOURS)}")
         return PrometheusProvider(PrometheusClient(config["url"]), flavour.with_overrides(config.get("queries")))
     if kind in (None, "", "none"):
-        raise ProviderError(f"live traffic figures are switched off for cluster {cluster.name} (METRICS_PROVIDERS)")
+        raise ProviderDisabled(f"live traffic figures are switched off for cluster {cluster.name} "
+                               "(METRICS_PROVIDERS)")
     raise ProviderError(f"unknown metrics provider {kind!r} for cluster {cluster.name}; "
                         "known: smi-metrics-api, prometheus, none")

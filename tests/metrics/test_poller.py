@@ -146,3 +146,20 @@ def test_history_is_readable_through_the_selector_while_watched(monkeypatch):
         assert len(selectors.namespace_history(7, "web")) >= 1
     finally:
         registry.stop_all()
+
+
+def test_switched_off_figures_are_explained_but_not_counted_as_failures(traffic_world):
+    from smi_ui.metrics.providers.base import ProviderDisabled
+
+    def switched_off(_cluster_id: int):
+        raise ProviderDisabled("live traffic figures are switched off for cluster demo (METRICS_PROVIDERS)")
+
+    errors = PROVIDER_ERRORS.labels(provider="unconfigured")
+    errors_before = errors._value.get()
+    recorder = Recorder()
+    poller = start_poller(traffic_world.cluster.pk, provider_factory=switched_off, history=MemoryHistory(900),
+                          publisher=recorder)
+    poller.stop()
+    message = recorder.messages[0][0]
+    assert message["available"] is False and "switched off" in message["reason"]
+    assert errors._value.get() == errors_before

@@ -11,6 +11,10 @@ class ProviderError(Exception):
     """The source could not answer (unreachable, refused, malformed); the message says why."""
 
 
+class ProviderDisabled(ProviderError):
+    """Live figures are switched off for the cluster: expected, so not counted as a failure."""
+
+
 class MetricsProvider(Protocol):
     def namespace_metrics(self, namespace: str, window_seconds: float) -> NamespaceMetrics:
         """Per-workload and per-edge figures of `namespace` over the last `window_seconds`."""
