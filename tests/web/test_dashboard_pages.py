@@ -60,6 +60,9 @@ def test_a_namespace_limited_viewer_sees_only_that_namespace(world, logged_in):
     assert "frontend-to-checkout" in body and "bookwarehouse" not in body
     nodes = client.get(f"/clusters/{world.cluster.name}/topology.json").json()["nodes"]
     assert {node["namespace"] for node in nodes if node["type"] == "service"} == {"storefront"}
+    overview = page(client, "/")
+    assert world.cluster.api_server not in overview  # cluster-wide details are for cluster-wide readers
+    assert world.cluster.api_server in page(logged_in("vic", Role.VIEWER, cluster=world.cluster), "/")
 
 
 def test_findings_csv_downloads_as_an_attachment_and_parses(world, logged_in):

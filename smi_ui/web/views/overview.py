@@ -7,7 +7,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from smi_ui.accounts.permissions import visible_clusters_q, visible_q
+from smi_ui.accounts.permissions import may, visible_clusters_q, visible_q
+from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.policy.findings import Severity, policy_findings
@@ -33,6 +34,8 @@ def overview(request: HttpRequest) -> HttpResponse:
                                    access_control=access_control_on(cluster.name))
         rows.append({
             "cluster": cluster,
+            # the API server, its errors and per-kind sync progress describe the whole cluster
+            "cluster_wide": may(request.user, Action.VIEW, cluster_id=cluster.pk, namespace=""),
             "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in KINDS],
             "errors": sum(1 for f in findings if f.severity == Severity.ERROR),
             "warnings": sum(1 for f in findings if f.severity == Severity.WARNING),
