@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
@@ -127,6 +128,27 @@ def verify() -> ChainReport:
     if head is not None and checked and head.last_hash != previous_hash:
         return ChainReport(checked, BrokenLink(checked, None, "the chain head's hash does not match the last entry"))
     return ChainReport(checked, None)
+
+
+#: How long the audit page may show an earlier verification of an unchanged chain.
+VERIFICATION_MAX_AGE_SECONDS = 60
+
+
+def recent_verification(refresh: bool = False) -> tuple[ChainReport, datetime]:
+    """A verification at most VERIFICATION_MAX_AGE_SECONDS old, and when it ran.
+
+    Verifying reads and re-hashes every entry; a page that did it on every view would tie a
+    database connection to each visit. A new entry makes the earlier result obsolete at once
+    (the cache key is the chain head), tampering shows within the maximum age, and `refresh`
+    verifies now.
+    """
+    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
+    key = "audit-chain-verification:" + (f"{head[0]}:{head[1]}" if head else "empty")
+    cached = None if refresh else cache.get(key)
+    if cached is None:
+        cached = (verify(), timezone.now())
+        cache.set(key, cached, VERIFICATION_MAX_AGE_SECONDS)
+    return cached
 
 
 def scrub(value: Any) -> Any:

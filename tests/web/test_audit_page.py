@@ -114,6 +114,17 @@ def test_the_page_shows_a_broken_chain(auditor):
     assert "Hash chain broken at entry #2" in body
 
 
+def test_the_chain_status_is_reused_until_the_log_grows_or_someone_asks(auditor):
+    add("pat", "succeeded", 3)
+    assert "Hash chain verified: 3 entries" in auditor.get("/audit/").content.decode()
+    AuditEntry.objects.filter(sequence=2).update(summary="rewritten afterwards")
+    assert "Hash chain verified" in auditor.get("/audit/").content.decode()  # within the maximum age
+    assert "Hash chain broken at entry #2" in auditor.get("/audit/?verify=now").content.decode()
+    AuditEntry.objects.filter(sequence=2).update(summary="pat succeeded 1")  # restored
+    add("pat", "rejected")  # a new entry: the earlier result is obsolete at once
+    assert "Hash chain verified: 4 entries" in auditor.get("/audit/").content.decode()
+
+
 def test_a_namespace_limited_auditor_sees_only_that_namespace(client, world):
     add("pat", "succeeded", namespace="bookstore", cluster=world.cluster.name)
     add("pat", "succeeded", namespace="storefront", cluster=world.cluster.name)
@@ -121,6 +132,7 @@ def test_a_namespace_limited_auditor_sees_only_that_namespace(client, world):
     client.force_login(make_user("ada", Role.AUDITOR, cluster=world.cluster, namespace="storefront"))
     body = client.get("/audit/").content.decode()
     assert len(rows(body)) == 1 and "storefront" in body and "/bookstore " not in body
+    assert "Hash chain verified, none altered" in body and "2 entries" not in body  # no counts of the whole log
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.OPERATOR, Role.POLICY_EDITOR])

@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from smi_ui.accounts.permissions import may_anywhere, visible_q
+from smi_ui.accounts.permissions import may, may_anywhere, visible_q
 from smi_ui.accounts.roles import Action
-from smi_ui.audit.chain import verify
+from smi_ui.audit.chain import recent_verification
 from smi_ui.audit.filtersets import AuditEntryFilterSet
 from smi_ui.audit.models import AuditEntry, Outcome
 from smi_ui.inventory.models import KubeObject
@@ -65,10 +65,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         key = (entry.cluster_name, entry.namespace, entry.kind, entry.name)
         entry.object_url = _object_url(entry) if key in existing else ""
     query = urlencode(params)
+    chain, verified_at = recent_verification(refresh=request.GET.get("verify") == "now")
+    # counts and the broken entry's number describe the whole log: only for readers of all of it
+    whole_log = may(request.user, Action.AUDIT, cluster_id=None, namespace="")
     without_since = {key: value for key, value in params.items() if key not in ("since", "until")}
     return render(request, "web/audit.html", {
         "page": page, "params": params, "errors": filterset.errors, "outcomes": Outcome.choices,
-        "export_query": query, "page_query": f"{query}&" if query else "", "chain": verify(),
+        "export_query": query, "page_query": f"{query}&" if query else "",
+        "chain": chain, "chain_verified_at": verified_at, "chain_details": whole_log,
         "actors": _choices(readable, "actor"), "clusters": _choices(readable, "cluster_name"),
         "namespaces": _choices(readable, "namespace"),
         "kinds": sorted({*KINDS_BY_NAME, *_choices(readable, "kind")}),
