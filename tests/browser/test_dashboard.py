@@ -43,6 +43,9 @@ def form_weights(page) -> dict[str, int]:
 def test_login_leads_to_the_overview_with_the_demo_cluster_and_its_findings(world, new_page):
     make_user("ada", Role.VIEWER)
     page = new_page()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))  # anonymous visitors are sent to log in
+    screenshot(page, "login")
     log_in(page, "ada")
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.get_by_test_id("findings-summary")).to_contain_text("1 error")
