@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -66,10 +67,22 @@ def publish(message: dict[str, Any], groups: list[str]) -> None:
         if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():
             future = asyncio.run_coroutine_threadsafe(_send_all(layer, groups, message), loop)
             future.result(timeout=SEND_TIMEOUT_SECONDS)
+        elif _loop_running_here():
+            # async_to_sync cannot run inside a running loop: send from a thread of its own
+            with ThreadPoolExecutor(1, thread_name_prefix="publish") as executor:
+                executor.submit(async_to_sync(_send_all), layer, groups, message).result(timeout=SEND_TIMEOUT_SECONDS)
         else:
             async_to_sync(_send_all)(layer, groups, message)
     except Exception as error:  # the layer's own exceptions vary by backend
         log.warning("could not publish %s to %s: %s", message.get("type"), ", ".join(groups), error)
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def _send_all(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
