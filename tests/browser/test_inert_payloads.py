@@ -78,3 +78,25 @@ def test_payloads_stay_text_on_every_page(hostile, new_page):
     expect(page.get_by_test_id("labels")).to_contain_text(LABEL_PAYLOAD)
     expect(page.get_by_test_id("yaml")).to_contain_text("window.__xss=2")
     assert page.evaluate("() => window.__xss") is None
+
+
+def test_payloads_stay_text_in_the_editors(hostile, new_page):
+    make_user("pete", Role.POLICY_EDITOR)
+    page = new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
+    log_in(page, "pete")
+    base = f"/clusters/{hostile.cluster.name}/objects"
+    target = page.evaluate("n => encodeURIComponent(n)", TARGET_PAYLOAD)
+    for url in (f"{base}/storefront/trafficsplits/hostile-split/edit/",
+                f"{base}/storefront/trafficsplits/hostile-split/yaml/",
+                f"{base}/storefront/traffictargets/{target}/edit/",
+                f"{base}/storefront/traffictargets/{target}/yaml/"):
+        page.goto(url)
+        page.wait_for_load_state("load")
+        html = page.content()
+        assert any(p in html for p in ("&lt;img src=y", "&lt;svg onload", "&lt;script&gt;")) or \
+            page.locator("input, textarea").evaluate_all(
+                "(nodes, payloads) => nodes.some(n => payloads.some(p => n.value.includes(p)))",
+                [BACKEND_PAYLOAD, TARGET_PAYLOAD, LABEL_PAYLOAD]), url
+        assert page.evaluate("() => window.__xss") is None, url
+        assert page.locator("main img, main svg:not([class]), main script:not([type])").count() == 0, url
