@@ -6,17 +6,20 @@ otherwise close 4403), and the namespace must be one the cluster has (close 4404
 starts for names made up by a client). Refusals accept the handshake and close at once with
 that code, since a handshake rejected with HTTP 403 reaches browsers only as code 1006, which
 they cannot tell from an outage and would retry forever. The decision is taken again every
-LIVE_REAUTHORIZE_SECONDS: a revoked grant, a deactivated user or a logged-out session closes
-the connection. Edges to namespaces the user may not see are left out of every message.
-Origins are checked by the ASGI stack (smi_ui.asgi). Each client has its own channel, so a
-slow client's full queue drops its own messages and nobody else's.
+LIVE_REAUTHORIZE_SECONDS (a revoked grant, a deactivated user or a logged-out session closes
+the connection within one and a half intervals), and the groups are joined again, which
+recovers memberships a restarted Redis lost. Edges to namespaces the user may not see are
+left out of every message. Origins are checked by the ASGI stack (smi_ui.asgi). Each client
+has its own channel, so a slow client's full queue drops its own messages and nobody else's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import re
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -64,6 +67,26 @@ def _decide(user_id: int, session: Any, cluster_id: int, namespace: str) -> tupl
     return None, frozenset(namespaces.filter(visible_namespaces_q(user)).values_list("name", flat=True))
 
 
+_decisions: dict[tuple[int, str, int, str], tuple[float, tuple[int | None, frozenset[str] | None]]] = {}
+
+
+async def _recent_decision(user_id: int, session: Any, cluster_id: int, namespace: str, *,
+                           max_age: float) -> tuple[int | None, frozenset[str] | None]:
+    """`_decide`, shared for `max_age` seconds by the connections of one session to one namespace
+    (a user's tabs, a dashboard on a wall screen): re-deciding costs several queries."""
+    key = (user_id, getattr(session, "session_key", None) or "", cluster_id, namespace)
+    now = time.monotonic()
+    cached = _decisions.get(key)
+    if cached is not None and now - cached[0] < max_age:
+        return cached[1]
+    decision = await _decide(user_id, session, cluster_id, namespace)
+    if len(_decisions) > 10_000:
+        for stale in [k for k, (at, _) in _decisions.items() if now - at >= max_age]:
+            _decisions.pop(stale, None)
+    _decisions[key] = (now, decision)
+    return decision
+
+
 class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
     """Pushes `metrics.delta`, `object.changed` and `objects.resynced` messages of one namespace.
 
@@ -103,7 +126,7 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
         WEBSOCKET_CONNECTIONS.inc()
         await self.send_json({"type": "subscribed", "cluster": self.cluster_id, "namespace": self.namespace,
                               "kind": self.kind, "name": self.name})
-        self._reauthorizing = asyncio.create_task(self._reauthorize(user.pk))
+        self._reauthorizing = asyncio.create_task(self._keep_subscription(user.pk))
         latest = await sync_to_async(pollers.subscribe, thread_sensitive=False)(self.cluster_id, self.namespace)
         if latest is not None:
             await self.metrics_delta({"type": "metrics.delta", "cluster": self.cluster_id, **latest, "full": True})
@@ -132,17 +155,26 @@ class LiveNamespaceConsumer(AsyncJsonWebsocketConsumer):
             return
         await super().dispatch(message)
 
-    async def _reauthorize(self, user_id: int) -> None:
-        """Take the connect decision again now and then; close when it no longer holds."""
+    async def _keep_subscription(self, user_id: int) -> None:
+        """Now and then: take the connect decision again (close when it no longer holds) and join
+        the groups again, since the channel layer forgets memberships when Redis restarts (and
+        after its group expiry), which would leave a connected client silently receiving nothing."""
         interval = float(getattr(settings, "LIVE_REAUTHORIZE_SECONDS", 30.0))
+        # A random first wait spreads the decisions of clients that connected together (every
+        # browser reconnects at once after a restart) over the interval: taken in step, a thousand
+        # decisions hold up the broadcasts to every client of the process for about a second.
+        delay = random.uniform(0, interval)
         while self.subscribed:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):  # a database blip keeps the connection; the next round decides
-                refusal, self.visible_namespaces = await _decide(user_id, self.scope.get("session"),
-                                                                 self.cluster_id, self.namespace)
+            await asyncio.sleep(delay)
+            delay = interval
+            with contextlib.suppress(Exception):  # a database or Redis blip keeps the connection: next round
+                refusal, self.visible_namespaces = await _recent_decision(
+                    user_id, self.scope.get("session"), self.cluster_id, self.namespace, max_age=interval / 2)
                 if refusal is not None:
                     await self.close(code=refusal)
                     return
+                for group in self._groups():
+                    await self.channel_layer.group_add(group, self.channel_name)
 
     async def _refuse(self, code: int) -> None:
         await self.accept()

@@ -223,3 +223,43 @@ def test_edges_into_hidden_namespaces_are_left_out():
                                                 "secops/scan->shop/web": {"rps": 3}}}
     assert without_hidden_edges(delta, frozenset({"shop"}))["edges"] == {"shop/web->shop/db": {"rps": 1}}
     assert without_hidden_edges(delta, frozenset({"shop", "payments", "secops"})) is delta
+
+
+@on_fresh_loop
+async def test_memberships_lost_by_the_channel_layer_are_restored(traffic_world, viewer, settings):
+    """A restarted Redis forgets every group; connected clients must not go silently deaf."""
+    from asgiref.sync import sync_to_async
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+    from smi_ui.live.broadcast import publish_change
+    from smi_ui.live.groups import namespace_group
+
+    settings.LIVE_REAUTHORIZE_SECONDS = 0.2
+    connection = communicator(traffic_world, [SAME_ORIGIN, viewer])
+    connected, _ = await connection.connect()
+    assert connected
+    await receive_until(connection, lambda m: m["type"] == "subscribed")
+    layer = get_channel_layer()
+    group = namespace_group(traffic_world.cluster.pk, "bookstore")
+    if isinstance(layer, InMemoryChannelLayer):
+        layer.groups.clear()  # what a Redis restart does to the groups, without touching the channels
+
+        async def members() -> set:
+            return set(layer.groups.get(group, {}))
+    else:
+        async with layer.connection(layer.consistent_hash(group)) as redis:
+            await redis.delete(layer._group_key(group))
+
+        async def members() -> set:
+            async with layer.connection(layer.consistent_hash(group)) as redis:
+                return {member.decode() for member in await redis.zrange(layer._group_key(group), 0, -1)}
+    assert await members() == set()
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await members():  # the consumer joins again within its interval
+        assert asyncio.get_running_loop().time() < deadline, "the consumer never joined its group again"
+        await asyncio.sleep(0.05)
+    await sync_to_async(publish_change, thread_sensitive=False)(
+        traffic_world.cluster.pk, "TrafficSplit", "bookstore", "bookstore-canary", "77", "modified")
+    message = await receive_until(connection, lambda m: m["type"] == "object.changed")
+    assert message["resourceVersion"] == "77"
+    await connection.disconnect()
