@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smi_ui.smi.codec import parse
+from smi_ui.smi.durations import go_duration_seconds
 from smi_ui.smi.errors import SMIError
 from smi_ui.smi.model import TrafficSplit, TrafficTarget
 from smi_ui.smi.shares import WeightError, split_shares
@@ -423,26 +424,8 @@ def _go_duration(seconds: float) -> str:
 
 
 def parse_window(text: str | None, default: float = 30.0) -> float:
-    """A Go duration (`30s`, `1m`, `1m30s`, `500ms`) in seconds; smi-metrics falls back to 30s."""
-    if not text:
-        return default
-    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-    total, number, index = 0.0, "", 0
-    while index < len(text):
-        char = text[index]
-        if char.isdigit() or char == ".":
-            number += char
-            index += 1
-            continue
-        unit = "ms" if text.startswith("ms", index) else char
-        if not number or unit not in units:
-            return default
-        total += float(number) * units[unit]
-        number = ""
-        index += len(unit)
-    if number or total <= 0:
-        return default
-    return total
+    """The `t` parameter (a Go duration) in seconds; smi-metrics falls back to 30s."""
+    return go_duration_seconds(text) or default
 
 
 def simulator_for_objects(objects: Iterable[dict[str, Any]], flows: Iterable[Flow] = DEMO_FLOWS,

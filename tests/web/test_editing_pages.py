@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 KINDS = ("trafficsplits", "traffictargets", "httproutegroups", "tcproutes", "udproutes")
 
 
-@pytest.fixture
-def logged_in(client):
-    def log_in(username, role=None, **grant):
-        client.force_login(make_user(username, role, **grant))
-        return client
-    return log_in
-
-
 def get(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, (url, response.status_code)

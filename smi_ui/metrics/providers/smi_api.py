@@ -12,6 +12,7 @@ from typing import Any
 
 from smi_ui.kube.metrics_api import TrafficMetricsClient
 from smi_ui.kube.transport import KubeApiError
+from smi_ui.smi.durations import go_duration_seconds
 from smi_ui.smi.quantity import InvalidQuantity, quantity_value
 
 from ..figures import EdgeKey, Figures, NamespaceMetrics, figures_from_counts
@@ -68,20 +69,5 @@ def figures_of(item: dict[str, Any], requested_window: float) -> Figures:
 
 
 def window_seconds(text: str | None) -> float | None:
-    """A Go duration (`30s`, `1m0s`, `1h2m3.5s`, `500ms`) in seconds, or None when absent or unreadable."""
-    if not text:
-        return None
-    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-    total, number, index = 0.0, "", 0
-    while index < len(text):
-        char = text[index]
-        if char.isdigit() or char == ".":
-            number += char
-            index += 1
-            continue
-        unit = "ms" if text.startswith("ms", index) else char
-        if not number or unit not in units:
-            return None
-        total += float(number) * units[unit]
-        number, index = "", index + len(unit)
-    return None if number or total <= 0 else total
+    """An item's window in seconds (a Go duration), or None when absent or unreadable."""
+    return go_duration_seconds(text)
