@@ -7,10 +7,18 @@ live consumer knows its user and can apply that user's grants.
 import asyncio
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smi_ui.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what get_asgi_application() does, before building our handler
+
+from django.conf import settings  # noqa: E402
+
+from smi_ui.core.handlers import PooledThreadsASGIHandler  # noqa: E402
+
+# HTTP through Django on a fixed set of request threads (see smi_ui.core.handlers); the
+# probes skip the queue, so a process busy with user requests is not restarted as dead.
+django_asgi_app = PooledThreadsASGIHandler(settings.HTTP_THREADS, unqueued_paths=frozenset({"/healthz", "/readyz"}))
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -122,6 +122,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# HTTP requests each web process runs at once, each on a reused thread (more wait their turn).
+# Every running request may hold a database connection: keep this below DATABASE_POOL_SIZE.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "8"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
