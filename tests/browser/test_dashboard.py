@@ -210,3 +210,25 @@ def test_a_policy_editor_reverts_the_split_from_its_history(world, new_page):
     page.get_by_role("button", name="Apply revert").click()
     expect(page.locator("[data-revert-verdict]")).to_contain_text("Reverted")
     assert live_weights(world) == {"bookstore-v1": 80, "bookstore-v2": 20}
+
+
+def test_the_overview_refreshes_itself_with_new_changes(world, new_page):
+    from smi_ui.clusters.models import Cluster, SyncState
+
+    Cluster.objects.filter(pk=world.cluster.pk).update(state=SyncState.SYNCING)  # refreshes every 2 s meanwhile
+    make_user("ada", Role.VIEWER)
+    robot = make_user("robot", Role.OPERATOR)
+    page = new_page()
+    log_in(page, "ada")
+    page.evaluate("() => { window.notReloaded = true; }")
+    base = world.live(SPLIT_V4, "TrafficSplit", "bookstore-canary", "bookstore")["metadata"]["resourceVersion"]
+    response = token_client(robot).post(
+        f"/api/objects/{world.cluster.name}/bookstore/trafficsplits/bookstore-canary/weights/",
+        {"base_resource_version": base, "weights": {"bookstore-v2": 30}}, format="json")
+    assert response.status_code == 200
+    Cluster.objects.filter(pk=world.cluster.pk).update(state=SyncState.CONNECTED)
+    live = page.get_by_test_id("overview-live")
+    expect(live).to_contain_text("TrafficSplit bookstore/bookstore-canary", timeout=20_000)
+    expect(live).to_contain_text("robot")
+    expect(live.locator(".state")).to_have_text("connected")
+    assert page.evaluate("() => window.notReloaded") is True  # updated in place, not reloaded

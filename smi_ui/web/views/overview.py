@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from smi_ui.accounts.permissions import may, visible_clusters_q, visible_q
 from smi_ui.accounts.roles import Action
-from smi_ui.clusters.models import Cluster
+from smi_ui.clusters.models import Cluster, SyncState
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.policy.findings import Severity, policy_findings
 from smi_ui.policy.selectors import access_control_on, observed_traffic_for, policy_input
@@ -43,4 +43,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     recent = [{"revision": r, "plural": plural_of(r.kind)} for r in
               Revision.objects.filter(visible_q(request.user), kind__in=list(KINDS_BY_NAME))
               .select_related("cluster").order_by("-observed_at", "-id")[:RECENT_CHANGES]]
-    return render(request, "web/overview.html", {"kinds": KINDS, "rows": rows, "recent": recent})
+    settling = any(cluster.state != SyncState.CONNECTED for cluster in clusters)
+    return render(request, "web/overview.html", {"kinds": KINDS, "rows": rows, "recent": recent,
+                                                 "settling": settling})
