@@ -229,6 +229,10 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_POLL_SECONDS = env_float("METRICS_POLL_SECONDS", 5.0, minimum=1.0)
 METRICS_WINDOW_SECONDS = env_float("METRICS_WINDOW_SECONDS", 30.0, minimum=1.0)
 METRICS_PROVIDERS = env_json_object("METRICS_PROVIDERS") or {}
+# Open websockets re-check their user's grants and session (and rejoin their groups) this often.
+LIVE_REAUTHORIZE_SECONDS = env_float("LIVE_REAUTHORIZE_SECONDS", 30.0, minimum=1.0)
+# Services in view above which the topology draws each namespace as one summary node.
+TOPOLOGY_COLLAPSE_ABOVE = int(env_float("TOPOLOGY_COLLAPSE_ABOVE", 150, minimum=1))
 # Whether each cluster's mesh denies what no TrafficTarget allows (the SMI default): "true" or
 # "false" for every cluster, or JSON per cluster name with "*" for the rest: {"*": true, "lab": false}.
 SMI_ACCESS_CONTROL: bool | dict = (env_json_object("SMI_ACCESS_CONTROL")
