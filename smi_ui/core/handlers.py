@@ -13,7 +13,6 @@ Probes (`unqueued_paths`) never wait behind user requests: a busy process is sti
 from __future__ import annotations
 
 import asyncio
-import inspect
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,9 +20,6 @@ from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
-
-# asgiref >= 3.10 lets a ThreadSensitiveContext use a given executor; older ones only bound the count.
-_CONTEXT_TAKES_EXECUTOR = "executor" in inspect.signature(ThreadSensitiveContext.__init__).parameters
 
 
 @dataclass
@@ -49,10 +45,6 @@ class PooledThreadsASGIHandler(ASGIHandler):
             return
         workers = self._workers_of(asyncio.get_running_loop())
         async with workers.slots:
-            if not _CONTEXT_TAKES_EXECUTOR:
-                async with ThreadSensitiveContext():
-                    await self.handle(scope, receive, send)
-                return
             executor = workers.idle.pop() if workers.idle else self._new_thread()
             try:
                 async with ThreadSensitiveContext(executor=executor):

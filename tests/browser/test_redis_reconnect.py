@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -56,8 +55,6 @@ def test_live_connection_reconnects_after_redis_comes_back(world, new_page, asgi
     statuses = page.evaluate("() => window.live.statuses")
     assert statuses[:2] == ["connecting", "live"] and "reconnecting" in statuses[2:]
 
-    with ThreadPoolExecutor(1) as executor:  # publishing runs its own loop; Playwright's occupies this thread
-        executor.submit(publish_change, world.cluster.pk, "TrafficSplit", "bookstore", "bookstore-canary", "999",
-                        "modified").result(timeout=30)
+    publish_change(world.cluster.pk, "TrafficSplit", "bookstore", "bookstore-canary", "999", "modified")
     page.wait_for_function("""() => window.live.messages.some(m => m.type === 'object.changed'
                                                            && m.name === 'bookstore-canary')""")

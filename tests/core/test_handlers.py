@@ -5,7 +5,6 @@ import asyncio
 import pytest
 from asgiref.testing import ApplicationCommunicator
 
-from smi_ui.core import handlers
 from smi_ui.core.handlers import PooledThreadsASGIHandler
 
 
@@ -25,7 +24,6 @@ async def _get(application, path: str) -> int:
     return start["status"]
 
 
-@pytest.mark.skipif(not handlers._CONTEXT_TAKES_EXECUTOR, reason="this asgiref only bounds the count")
 def test_requests_reuse_a_bounded_set_of_threads():
     application = PooledThreadsASGIHandler(2)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import SyncToAsync
@@ -18,6 +16,7 @@ from smi_ui.changes.services import set_split_weights
 from smi_ui.metrics.pollers import pollers
 from smi_ui.ops.metrics import WEBSOCKET_CONNECTIONS
 from tests.edit_support import make_user
+from tests.loops import on_fresh_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,17 +24,6 @@ SAME_ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 CANARY_EDGE = "bookstore/bookbuyer->bookstore/bookstore-v2"
 
 
-def on_fresh_loop(scenario):
-    """Run an async test on a new event loop in a thread of its own.
-
-    The browser tests keep Playwright's loop running in the main thread for the whole
-    session; an async test there could not start its own loop.
-    """
-    @functools.wraps(scenario)
-    def test(*args, **kwargs):
-        with ThreadPoolExecutor(1) as executor:
-            executor.submit(asyncio.run, scenario(*args, **kwargs)).result(timeout=60)
-    return test
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from smi_ui.accounts.roles import Role
 from smi_ui.accounts.tokens import issue_token
 from tests.conditions import wait_for
 from tests.edit_support import World, make_user, resource_version, split_url
+from tests.loops import run_on_own_loop
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_BACKENDS = bool(os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL"))
@@ -143,10 +143,6 @@ def me(replica: Replica, session_id: str) -> requests.Response:
     return requests.get(f"{replica.url}/api/me/", cookies={"sessionid": session_id}, timeout=10)
 
 
-def on_own_loop(scenario: Callable[[], Any]) -> Any:
-    """Run async code on a fresh loop in a thread (the browser tests keep a loop running on this one)."""
-    with ThreadPoolExecutor(1) as executor:
-        return executor.submit(asyncio.run, scenario()).result(timeout=120)
 
 
 def test_a_session_issued_by_one_replica_is_valid_on_the_other(replicas: tuple[Replica, Replica]) -> None:
@@ -204,7 +200,7 @@ def test_an_edit_through_one_replica_reaches_websockets_of_the_other(replicas: t
             except TimeoutError:
                 raise AssertionError("replica B's client never received the change made through replica A") from None
 
-    edited, message = on_own_loop(scenario)
+    edited, message = run_on_own_loop(scenario())
 
     assert message == {"type": "object.changed", "cluster": world.cluster.pk, "kind": "TrafficSplit",
                        "namespace": "bookstore", "name": "bookstore-canary",

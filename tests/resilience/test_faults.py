@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from smi_ui.metrics.pollers import pollers
 from smi_ui.sandbox.demo import demo_objects
 from smi_ui.sandbox.simulator import PROMETHEUS_PATH
 from tests.conditions import wait_for
+from tests.loops import run_on_own_loop
 from tests.metrics.prometheus_support import PrometheusProcess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -261,19 +261,15 @@ def test_redis_outage_keeps_pages_up_and_publishing_resumes(world, scenario, adm
                         "--save", "", "--appendonly", "no"], check=True, timeout=30)
     back = time.monotonic()
     wait_for(lambda: admin_client.get("/readyz").status_code == 200, timeout=30, what="ready again")
-    change = on_own_loop(first_change_published, cluster, "bookstore", lambda: handle.cluster.apply(
+    change = run_on_own_loop(first_change_published(cluster, "bookstore", lambda: handle.cluster.apply(
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "after-redis-outage",
-                                                                    "namespace": "bookstore"}}))
+                                                                    "namespace": "bookstore"}})), timeout=60)
     scenario.recovery_seconds = time.monotonic() - back
     assert (change["kind"], change["name"]) == ("ServiceAccount", "after-redis-outage")
     scenario.checked = ("pages 200 and sync kept storing during the outage; /readyz 503 then 200; "
                         "live change messages flow again")
 
 
-def on_own_loop(coroutine_function, *args):
-    """Run async code on a fresh loop in a thread (the browser tests keep a loop on this thread)."""
-    with ThreadPoolExecutor(1) as executor:
-        return executor.submit(asyncio.run, coroutine_function(*args)).result(timeout=60)
 
 
 async def first_change_published(cluster: Cluster, namespace: str, make_change) -> dict:
