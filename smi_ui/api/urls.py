@@ -3,7 +3,7 @@
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import access, audit, inventory, objects
+from .views import access, audit, inventory, objects, root
 from .views.base import not_found
 
 
@@ -26,6 +26,7 @@ OBJECT = "objects/<str:cluster>/<str:namespace>/<str:kind>/<str:name>/"
 app_name = "api"
 
 urlpatterns = [
+    path("", root.ApiRoot.as_view(), name="root"),
     path("clusters/", inventory.ClusterList.as_view(), name="cluster-list"),
     path("clusters/<str:name>/", inventory.ClusterDetail.as_view(), name="cluster-detail"),
     path("namespaces/", inventory.NamespaceList.as_view(), name="namespace-list"),

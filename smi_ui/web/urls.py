@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, edit, objects, overview, policy, splits, topology
+from .views import audit, clusters, edit, objects, overview, policy, splits, topology
 
 app_name = "web"
 
@@ -10,6 +10,8 @@ OBJECT = CLUSTER + "objects/<str:namespace>/"
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("audit/", audit.audit_log, name="audit"),
+    path("clusters/", clusters.cluster_list, name="clusters"),
+    path(CLUSTER, clusters.cluster_detail, name="cluster"),
     path(CLUSTER + "policy/", policy.access_policy, name="policy"),
     path(CLUSTER + "policy/access.csv", policy.access_export, name="policy-access-csv"),
     path(CLUSTER + "policy/findings.csv", policy.findings_export, name="policy-findings-csv"),
