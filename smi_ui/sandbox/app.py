@@ -26,17 +26,32 @@ from .auth import Attributes, Authorizer, Identity
 from .cluster import ClusterState, DeleteOptions, WriteOptions
 from .decoding import VALIDATION_MODES, parse_body, parse_json
 from .faults import Faults
-from .fielderrors import not_supported
+from .fielderrors import OMIT, FieldError, not_supported
 from .resources import ResourceType
 from .reviews import review
 from .routing import RequestInfo, request_info
 from .selectors import parse_field_selector, parse_label_selector
 from .simulator import METRICS_API_PREFIX, PROMETHEUS_PATH, TrafficSimulator, metrics_api_document
 from .status import ApiError
+from .store import Compacted
 from .watch import WatchHub, WatchRequest, run_watch
 
 logger = logging.getLogger(__name__)
 TABLE_CONTENT_TYPE = "application/json;as=Table;g=meta.k8s.io;v=v1"
+LIST_TOO_OLD = "The resourceVersion for the provided list is too old."
+CONTINUE_TOO_OLD = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list "
+    "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "
+    "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
+    "modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+
+
+class PageNotFound(Exception):
+    """A path no API group/version serves: upstream's NotFound handler answers in plain text, not a Status."""
+
+
+def page_not_found() -> web.Response:
+    return web.Response(status=404, text="404 page not found\n", content_type="text/plain")
 
 
 @dataclass
@@ -119,6 +134,8 @@ class SandboxApp:
             response = await self._handle(request)
         except ApiError as error:
             response = self._status_response(error)
+        except PageNotFound:
+            response = page_not_found()
         except (asyncio.CancelledError, ConnectionResetError):
             raise
         except Exception as error:  # a bug in the sandbox: answer like an apiserver that recovered a panic
@@ -205,16 +222,16 @@ class SandboxApp:
         if len(parts) == 2 and parts[0] == "api":
             if parts[1] in catalog.versions(""):
                 return web.json_response(discovery.resource_list(catalog, "", parts[1]))
-            raise statuses.path_not_found()
+            raise PageNotFound()
         if len(parts) == 2 and parts[0] == "apis":
             if parts[1] in catalog.groups():
                 return web.json_response(discovery.api_group(catalog, parts[1]))
-            raise statuses.path_not_found()
+            raise PageNotFound()
         if len(parts) == 3 and parts[0] == "apis":
             if parts[1] in catalog.groups() and parts[2] in catalog.versions(parts[1]):
                 return web.json_response(discovery.resource_list(catalog, parts[1], parts[2]))
-            raise statuses.path_not_found()
-        return web.Response(status=404, text="404 page not found\n", content_type="text/plain")
+            raise PageNotFound()
+        return page_not_found()
 
     def _openapi(self, parts: list[str], request: web.Request) -> web.Response:
         catalog = self.state.catalog
@@ -248,9 +265,13 @@ class SandboxApp:
     # ---- resources --------------------------------------------------------------------------
 
     def _resource_type(self, info: RequestInfo) -> ResourceType:
-        resource_type = self.state.catalog.lookup(info.group, info.version, info.resource)
+        catalog = self.state.catalog
+        resource_type = catalog.lookup(info.group, info.version, info.resource)
         if resource_type is None:
-            raise statuses.path_not_found()
+            built_in = any(not t.custom for t in catalog.in_version(info.group, info.version))
+            if built_in:  # a group/version the server itself serves: a Status from its resource router
+                raise statuses.path_not_found()
+            raise PageNotFound()  # no such group/version (or no CRD serves it): the fall-through handler
         if info.subresource and info.subresource not in resource_type.subresources:
             raise statuses.path_not_found()
         if not resource_type.namespaced and info.namespace and info.resource != "namespaces":
@@ -367,9 +388,14 @@ class SandboxApp:
         namespace = info.namespace if resource_type.namespaced and not info.cluster_path_for_namespaced else None
         if resource_type.kind == "Namespace":
             namespace = None
-        after = self._continue_from(query)
+        exact = self._exact_version(query)
+        after, at = self._continue_from(query)
+        at = exact if exact is not None else at
         limit = self._limit(query)
-        items, resource_version = self.state.list(resource_type, namespace, labels, fields, after, limit)
+        try:
+            items, resource_version = self.state.list(resource_type, namespace, labels, fields, after, limit, at)
+        except Compacted:
+            raise statuses.expired(CONTINUE_TOO_OLD if after is not None else LIST_TOO_OLD) from None
         metadata: dict[str, Any] = {"resourceVersion": resource_version}
         if limit > 0 and len(items) > limit:
             items = items[:limit]
@@ -377,7 +403,8 @@ class SandboxApp:
             start = (last.get("namespace", ""), last["name"])
             metadata["continue"] = base64.urlsafe_b64encode(json.dumps(
                 {"v": "meta.k8s.io/v1", "rv": int(resource_version), "start": list(start)}).encode()).decode()
-            metadata["remainingItemCount"] = self.state.count_after(resource_type, namespace, labels, fields, start)
+            metadata["remainingItemCount"] = self.state.count_after(resource_type, namespace, labels, fields, start,
+                                                                    int(resource_version))
         if negotiated.table:
             document = tables.table(resource_type, items, metadata, query.get("includeObject", "Metadata"))
             return self._encode(document, 200, negotiated, content_type=TABLE_CONTENT_TYPE)
@@ -395,18 +422,56 @@ class SandboxApp:
         return self._encode(document, 200, negotiated)
 
     @staticmethod
-    def _continue_from(query: dict[str, str]) -> tuple[str, str] | None:
-        """`continue` tokens remember the last key handed out (namespace, name)."""
+    def _continue_from(query: dict[str, str]) -> tuple[tuple[str, str] | None, int | None]:
+        """`continue` tokens remember the last key handed out (namespace, name) and the list's snapshot.
+
+        Later pages are read at that resourceVersion, so a paginated list is one consistent
+        snapshot whose resourceVersion does not move (410 once etcd compacted it).
+        """
         token = query.get("continue")
         if not token:
-            return None
+            return None, None
         try:
             after = json.loads(base64.urlsafe_b64decode(token.encode()))
             namespace, name = after["start"]
-            return (str(namespace), str(name))
+            snapshot = int(after["rv"])
         except (ValueError, KeyError, TypeError):
             raise statuses.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
                                        "(version meta.k8s.io/v1)") from None
+        return (str(namespace), str(name)), snapshot
+
+    def _exact_version(self, query: dict[str, str]) -> int | None:
+        """`resourceVersionMatch=Exact`: the list as it was at that resourceVersion (410 if compacted)."""
+        match = query.get("resourceVersionMatch")
+        if not match:
+            return None
+        requested = query.get("resourceVersion")
+        problems = []
+        if match not in ("Exact", "NotOlderThan"):
+            problems.append(not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"]))
+        elif not requested:
+            problems.append(FieldError("Forbidden", "resourceVersionMatch", OMIT,
+                                       "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+        elif query.get("continue"):
+            problems.append(FieldError("Forbidden", "resourceVersionMatch", OMIT,
+                                       "resourceVersionMatch is forbidden when continue is provided"))
+        elif match == "Exact" and requested == "0":
+            problems.append(FieldError("Forbidden", "resourceVersionMatch", OMIT,
+                                       'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'))
+        if problems:
+            raise statuses.invalid("meta.k8s.io", "ListOptions", "", problems)
+        if match != "Exact":
+            return None
+        try:
+            revision = int(requested)
+        except ValueError:
+            raise statuses.expired(LIST_TOO_OLD) from None
+        current = self.state.store.resource_version
+        if revision > current:
+            raise ApiError(504, "Timeout", f"Too large resource version: {revision}, current: {current}",
+                           {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                            "retryAfterSeconds": 1})
+        return revision
 
     @staticmethod
     def _limit(query: dict[str, str]) -> int:

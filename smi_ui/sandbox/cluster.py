@@ -19,7 +19,7 @@ from typing import Any
 
 from smi_ui.smi.layouts import Layout
 
-from . import builtins
+from . import builtins, structural
 from . import fielderrors as fe
 from .crds import crd_objects
 from .decoding import decode_object, parse_body, parse_json
@@ -38,7 +38,7 @@ from .status import (
     stale,
     unsupported_media_type,
 )
-from .store import ObjectStore
+from .store import ObjectStore, StoredEvent
 from .validation import validate_object
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -103,7 +103,7 @@ class ClusterState:
         self.catalog: ResourceCatalog = catalog_for([])
         self.store = ObjectStore(watch_window)
         self.defer = defer or (lambda callback: callback())
-        self.store.subscribe(CRD_GROUP_RESOURCE, lambda _event: self._refresh_catalog())
+        self.store.subscribe(CRD_GROUP_RESOURCE, self._crd_changed)
         for obj in builtins.system_objects():
             self.admin_apply(obj, manager="kube-apiserver")
         for crd in crd_objects(layout, schemas):
@@ -112,6 +112,13 @@ class ClusterState:
     def _refresh_catalog(self) -> None:
         """Custom resource types follow the stored CRDs (installed, changed or removed at run time)."""
         self.catalog = catalog_for(self.store.list(CRD_GROUP_RESOURCE))
+
+    def _crd_changed(self, event: StoredEvent) -> None:
+        """A CRD whose spec changed gets new storage upstream: its watch cache starts again from now."""
+        self._refresh_catalog()
+        spec = event.object.get("spec") or {}
+        if event.previous is None or event.type == "DELETED" or (event.previous.get("spec") or {}) != spec:
+            self.store.restart_history((spec.get("group", ""), (spec.get("names") or {}).get("plural", "")))
 
     # ---- lookups ------------------------------------------------------------------------------
 
@@ -127,8 +134,15 @@ class ClusterState:
         return self.store.get(("", "namespaces"), "", namespace)
 
     def output(self, resource_type: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-        """An object as served in `resource_type`'s version (no conversion: only apiVersion changes)."""
+        """An object as served in `resource_type`'s version.
+
+        No conversion (SMI CRDs have none): apiVersion changes, and a custom resource is
+        pruned on read to what the served version's schema declares, as upstream's
+        storage decoder does - a field only another version declares is not shown.
+        """
         result = copy.deepcopy(obj)
+        if resource_type.custom and resource_type.schema is not None:
+            structural.prune(result, resource_type.schema)
         result["apiVersion"] = resource_type.api_version
         result["kind"] = resource_type.kind
         ordered = {"apiVersion": result.pop("apiVersion"), "kind": result.pop("kind")}
@@ -145,23 +159,25 @@ class ClusterState:
 
     def list(self, resource_type: ResourceType, namespace: str | None, labels: LabelSelector,
              fields: FieldSelector, after: tuple[str, str] | None = None,
-             limit: int = 0) -> tuple[list[dict[str, Any]], str]:
+             limit: int = 0, at: int | None = None) -> tuple[list[dict[str, Any]], str]:
         """Matching objects in key order after `after`; with a limit, at most limit + 1 (the caller pages).
 
+        `at` reads the objects as they were at that resourceVersion (a snapshot: the later
+        pages of a paginated list, `resourceVersionMatch=Exact`); Compacted when too old.
         Only the objects handed out are copied, so paging through a large list stays linear.
         """
         items: list[dict[str, Any]] = []
-        for obj in self.store.scan(resource_type.group_resource, namespace, after):
+        for obj in self.store.scan(resource_type.group_resource, namespace, after, at):
             if labels.matches((obj.get("metadata") or {}).get("labels")) and fields.matches(obj):
                 items.append(self.output(resource_type, obj))
                 if limit > 0 and len(items) > limit:
                     break
-        return items, str(self.store.resource_version)
+        return items, str(self.store.resource_version if at is None else at)
 
     def count_after(self, resource_type: ResourceType, namespace: str | None, labels: LabelSelector,
-                    fields: FieldSelector, after: tuple[str, str]) -> int:
+                    fields: FieldSelector, after: tuple[str, str], at: int | None = None) -> int:
         """How many matching objects follow `after` (a list page's remainingItemCount)."""
-        return sum(1 for obj in self.store.scan(resource_type.group_resource, namespace, after)
+        return sum(1 for obj in self.store.scan(resource_type.group_resource, namespace, after, at)
                    if labels.matches((obj.get("metadata") or {}).get("labels")) and fields.matches(obj))
 
     # ---- admission-like checks ----------------------------------------------------------------

@@ -1,9 +1,16 @@
-"""Cluster state: objects, the cluster-wide resourceVersion counter and a bounded event history.
+"""Cluster state: objects, the cluster-wide resourceVersion counter and bounded event histories.
 
-Like etcd behind kube-apiserver, every write gets the next resourceVersion, and each
-resource keeps a window of recent events so watches can resume from a resourceVersion;
-a resourceVersion older than the window is "too old" (410 Expired). All methods run on
-the server's event loop thread, so there is no locking.
+Like etcd behind kube-apiserver, every write gets the next resourceVersion. Two windows
+of past events are kept, as upstream keeps two:
+
+- per resource, the watch cache's: a watch resumes from a resourceVersion inside it; one
+  older than the window, or older than the point the window started (server start, or the
+  last change of the resource's CRD), is "too old" (410 Expired) and is not replayed;
+- cluster-wide, etcd's history up to its compaction: a list can be read as it was at a
+  past resourceVersion inside it (`resourceVersionMatch=Exact`, the later pages of a
+  paginated list); older revisions are compacted (410).
+
+All methods run on the server's event loop thread, so there is no locking.
 """
 
 from __future__ import annotations
@@ -33,11 +40,21 @@ class TooOldResourceVersion(Exception):
         super().__init__(f"too old resource version: {requested} ({oldest})")
 
 
+class Compacted(Exception):
+    """The requested revision is older than etcd's compaction point."""
+
+    def __init__(self, requested: int, compacted: int):
+        super().__init__(f"required revision {requested} has been compacted (compacted revision {compacted})")
+        self.requested = requested
+        self.compacted = compacted
+
+
 class _History:
-    def __init__(self, window: int):
+    def __init__(self, window: int, start: int):
         self.events: deque[StoredEvent] = deque(maxlen=max(window, 1))
         self.window = window
         self.evicted = False
+        self.start = start  # the resourceVersion the window begins after (the watch cache's list RV)
 
     def append(self, event: StoredEvent) -> None:
         if self.window == 0:
@@ -54,11 +71,16 @@ Listener = Callable[[StoredEvent], None]
 class ObjectStore:
     """Objects by group/resource and namespace/name, stamped with a global resourceVersion."""
 
-    def __init__(self, watch_window: int = 1000, start_resource_version: int = 1000):
+    def __init__(self, watch_window: int = 1000, start_resource_version: int = 1000,
+                 compaction_window: int = 20000):
         self.resource_version = start_resource_version
+        self.start_resource_version = start_resource_version
         self.watch_window = watch_window
+        self.compaction_window = max(compaction_window, 1)
+        self.compacted = start_resource_version  # no revision at or before this one can be read back
         self._objects: dict[GroupResource, dict[ObjectKey, dict[str, Any]]] = {}
         self._history: dict[GroupResource, _History] = {}
+        self._log: deque[tuple[GroupResource, StoredEvent]] = deque()
         self._listeners: dict[GroupResource, set[Listener]] = {}
 
     def get(self, resource: GroupResource, namespace: str, name: str) -> dict[str, Any] | None:
@@ -75,12 +97,44 @@ class ObjectStore:
         return [copy.deepcopy(objects[k]) for k in keys]
 
     def scan(self, resource: GroupResource, namespace: str | None = None,
-             after: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
-        """Stored objects in key order after `after`, NOT copied: callers copy what they hand out."""
+             after: tuple[str, str] | None = None, at: int | None = None) -> Iterator[dict[str, Any]]:
+        """Stored objects in key order after `after`, NOT copied: callers copy what they hand out.
+
+        With `at`, the objects as they were at that resourceVersion (Compacted if it is too old).
+        """
         objects = self._objects.get(resource, {})
+        if at is not None and at < self.resource_version:
+            changed = self.state_at(resource, at)
+            if changed:
+                objects = dict(objects)
+                for key, value in changed.items():
+                    if value is None:
+                        objects.pop(key, None)
+                    else:
+                        objects[key] = value
         for key in sorted(k for k in objects if (namespace is None or k[0] == namespace)
                           and (after is None or k > after)):
             yield objects[key]
+
+    def state_at(self, resource: GroupResource, revision: int) -> dict[ObjectKey, dict[str, Any] | None]:
+        """The objects changed since `revision`, each as it was then (None: it did not exist)."""
+        if revision < self.compacted:
+            raise Compacted(revision, self.compacted)
+        before: dict[ObjectKey, dict[str, Any] | None] = {}
+        for group_resource, event in reversed(self._log):
+            if event.resource_version <= revision:
+                break
+            if group_resource == resource:
+                metadata = event.object.get("metadata") or {}
+                before[(metadata.get("namespace") or "", metadata.get("name", ""))] = event.previous
+        return before
+
+    def compact(self, revision: int | None = None) -> None:
+        """Forget the history up to `revision` (default: now), as kube-apiserver's periodic etcd compaction."""
+        target = self.resource_version if revision is None else min(revision, self.resource_version)
+        while self._log and self._log[0][1].resource_version <= target:
+            self._log.popleft()
+        self.compacted = max(self.compacted, target)
 
     def namespaces_in_use(self, resource: GroupResource) -> set[str]:
         return {namespace for namespace, _ in self._objects.get(resource, {})}
@@ -104,24 +158,37 @@ class ObjectStore:
             bucket[key] = stored
         event = StoredEvent(event_type, version, stored, previous)
         self._history_for(resource).append(event)
+        self._log.append((resource, event))
+        if len(self._log) > self.compaction_window:
+            self.compacted = self._log.popleft()[1].resource_version
         for listener in list(self._listeners.get(resource, ())):
             listener(event)
         return copy.deepcopy(stored)
 
     def _history_for(self, resource: GroupResource) -> _History:
         if resource not in self._history:
-            self._history[resource] = _History(self.watch_window)
+            self._history[resource] = _History(self.watch_window, self.start_resource_version)
         return self._history[resource]
 
+    def restart_history(self, resource: GroupResource) -> None:
+        """A new watch cache for `resource` (its CRD changed): nothing before now can be replayed."""
+        self._history[resource] = _History(self.watch_window, self.resource_version)
+
     def events_after(self, resource: GroupResource, resource_version: int) -> list[StoredEvent]:
-        """Events newer than `resource_version`, or TooOldResourceVersion when some were already dropped."""
+        """Events newer than `resource_version`, or TooOldResourceVersion when it is older than the window.
+
+        As upstream's watch cache: with nothing evicted the window begins right after the
+        resourceVersion it started at, otherwise at its oldest kept event.
+        """
         history = self._history_for(resource)
         if history.evicted:
             oldest = history.events[0].resource_version if history.events else self.resource_version + 1
             if self.watch_window == 0:
                 oldest = self.resource_version + 1
-            if resource_version < oldest - 1:
-                raise TooOldResourceVersion(resource_version, oldest - 1)
+        else:
+            oldest = history.start + 1
+        if resource_version < oldest - 1:
+            raise TooOldResourceVersion(resource_version, oldest - 1)
         return [event for event in history.events if event.resource_version > resource_version]
 
     def subscribe(self, resource: GroupResource, listener: Listener) -> None:

@@ -2,9 +2,11 @@
 
 Semantics follow kube-apiserver's watch cache: no/`0` resourceVersion starts with
 synthetic ADDED events for the current state, a newer one replays the kept history
-after it, one that fell out of the window gets a single `ERROR` event carrying a 410
-`Expired` Status. Selector-filtered watches turn "stopped matching" into DELETED and
-"started matching" into ADDED, as upstream does.
+after it, one that fell out of the window (or predates it) gets a single `ERROR` event
+carrying a 410 `Expired` Status instead of a replay. Selector-filtered watches turn
+"stopped matching" into DELETED and "started matching" into ADDED, as upstream does.
+A watch of a version its CRD stops serving ends at once, as upstream tears the
+version's storage down.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cluster import ClusterState
-from .resources import ResourceType
+from .resources import CRD_GROUP_RESOURCE, ResourceType
 from .selectors import FieldSelector, LabelSelector
 from .status import expired
 from .store import StoredEvent, TooOldResourceVersion
@@ -48,6 +50,9 @@ class ActiveWatch:
 
     def bookmark(self) -> None:
         self.queue.put_nowait("bookmark")
+
+    def crd_changed(self, _event: StoredEvent) -> None:
+        self.queue.put_nowait("catalog")
 
 
 class WatchHub:
@@ -108,6 +113,7 @@ async def run_watch(state: ClusterState, hub: WatchHub, request: WatchRequest, e
     matches = _matcher(request)
     watch = ActiveWatch()
     state.store.subscribe(group_resource, watch.queue.put_nowait)
+    state.store.subscribe(CRD_GROUP_RESOURCE, watch.crd_changed)
     hub.active.add(watch)
     try:
         requested = request.resource_version
@@ -145,6 +151,10 @@ async def run_watch(state: ClusterState, hub: WatchHub, request: WatchRequest, e
                 continue
             if item == "stop":
                 return
+            if item == "catalog":
+                if state.catalog.lookup(resource_type.group, resource_type.version, resource_type.plural) is None:
+                    return  # the version is no longer served
+                continue
             if item == "bookmark":
                 if request.bookmarks:
                     await emit("BOOKMARK", bookmark_object(state, resource_type))
@@ -156,3 +166,4 @@ async def run_watch(state: ClusterState, hub: WatchHub, request: WatchRequest, e
     finally:
         hub.active.discard(watch)
         state.store.unsubscribe(group_resource, watch.queue.put_nowait)
+        state.store.unsubscribe(CRD_GROUP_RESOURCE, watch.crd_changed)
