@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
+from tenacity import Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from smi_ui.inventory import services as inventory
 from smi_ui.inventory.normalize import trim_workload
@@ -38,8 +39,10 @@ from .models import Cluster, KindStatus, SyncState
 
 log = logging.getLogger(__name__)
 
-#: Above this many changes in one listing, subscribers get one "resynced" message per namespace.
+#: Above this many changes in one listing or batch, subscribers get one "resynced" message per namespace.
 PER_OBJECT_EVENT_LIMIT = 200
+#: A cluster whose client cannot be built (a bad kubeconfig, a missing file); retried with backoff.
+ERROR_STATE = getattr(SyncState, "ERROR", "error")
 
 
 def access_for(cluster: Cluster) -> ClusterAccess:
@@ -96,33 +99,34 @@ class InventoryHandler:
     def on_listed(self, resource: Resource, resource_version: str) -> None:
         with storage_guard():
             changes = self._reconcilers.pop(resource.kind).finish()
-            if len(changes) > PER_OBJECT_EVENT_LIMIT:  # a first sync: one summary per namespace, not thousands
-                for namespace in sorted({change.namespace for change in changes}):
-                    publish_resync(self.cluster_id, resource.kind, namespace)
-            else:
-                for change in changes:
-                    publish_change(change.cluster_id, change.kind, change.namespace, change.name,
-                                   change.resource_version, change.change)
+            publish_changes(self.cluster_id, resource.kind, changes)
             KindStatus.objects.filter(cluster_id=self.cluster_id, kind=resource.kind).update(
                 last_synced_at=timezone.now()
             )
 
     def on_event(self, resource: Resource, event_type: str, obj: dict[str, Any]) -> None:
-        obj.setdefault("apiVersion", resource.api_version)
-        obj.setdefault("kind", resource.kind)
+        self.on_events(resource, [(event_type, obj)])
+
+    def on_events(self, resource: Resource, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """Store a batch of watch events in one transaction, with one status update, then publish."""
+        if not events:
+            return
+        observed = []
+        for event_type, obj in events:
+            obj.setdefault("apiVersion", resource.api_version)
+            obj.setdefault("kind", resource.kind)
+            deleted = event_type == "DELETED"
+            observed.append(inventory.Observed("DELETED" if deleted else "MODIFIED",
+                                               obj if deleted else trim_workload(obj)))
         with storage_guard():
-            if event_type == "DELETED":
-                change = inventory.delete_object(self.cluster_id, obj)
-            else:
-                change = inventory.upsert_object(self.cluster_id, trim_workload(obj))
-            now = timezone.now()
-            KindStatus.objects.filter(cluster_id=self.cluster_id, kind=resource.kind).update(
-                last_event_at=now, event_lag_ms=_lag_ms(obj, now)
-            )
-            Cluster.objects.filter(pk=self.cluster_id).update(last_event_at=now)
-            if change:
-                publish_change(change.cluster_id, change.kind, change.namespace, change.name,
-                               change.resource_version, change.change)
+            with transaction.atomic():
+                changes = inventory.apply_events(self.cluster_id, observed)
+                now = timezone.now()
+                KindStatus.objects.filter(cluster_id=self.cluster_id, kind=resource.kind).update(
+                    last_event_at=now, event_lag_ms=_lag_ms(events[-1][1], now)
+                )
+                Cluster.objects.filter(pk=self.cluster_id).update(last_event_at=now)
+        publish_changes(self.cluster_id, resource.kind, changes)
 
     def on_progress(self, resource: Resource, state: str, detail: str = "", listed: int = 0, status: int = 0) -> None:
         """Status is best effort: with the database down it is simply not recorded."""
@@ -135,6 +139,17 @@ class InventoryHandler:
             WATCH_RESTARTS.labels(kind=resource.kind, reason="error").inc()
         if status == 404 and self.on_not_found is not None:
             self.on_not_found(resource)
+
+
+def publish_changes(cluster_id: int, kind: str, changes: list[inventory.StoredChange]) -> None:
+    """One message per change; above PER_OBJECT_EVENT_LIMIT, one "resynced" message per namespace."""
+    if len(changes) > PER_OBJECT_EVENT_LIMIT:
+        for namespace in sorted({change.namespace for change in changes}):
+            publish_resync(cluster_id, kind, namespace)
+        return
+    for change in changes:
+        publish_change(change.cluster_id, change.kind, change.namespace, change.name, change.resource_version,
+                       change.change)
 
 
 def record_kind_state(cluster_id: int, resource: Resource, state: str, *, detail: str = "", listed: int = 0) -> None:
@@ -181,7 +196,6 @@ class ClusterSync:
         self.cluster_id = cluster.pk
         self.user_agent = user_agent
         self.name = cluster.name
-        self.access = access_for(cluster)
         self.watch_settings = watch_settings or WatchSettings()
         self.rediscover_seconds = rediscover_seconds or getattr(settings, "SYNC_REDISCOVER_SECONDS", 60)
         self.stop_event = threading.Event()
@@ -195,8 +209,12 @@ class ClusterSync:
         self._thread = threading.Thread(target=self._run, name=f"sync-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5) -> None:
-        """Halt every watch (closing its stream) and wait, within one deadline, for the threads."""
+    def stop(self, timeout: float = 5, *, final_state: str | None = None) -> None:
+        """Halt every watch (closing its stream) and wait, within one deadline, for the threads.
+
+        With `final_state` (disabled, or pending when this process stops), the cluster and
+        its kinds then read that, not the error the closed streams would otherwise leave.
+        """
         self.stop_event.set()
         self.rediscover_now.set()
         for reflector, _ in list(self._reflectors.values()):
@@ -206,6 +224,8 @@ class ClusterSync:
         threads += [thread for _, thread in list(self._reflectors.values())]
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if final_state is not None:
+            record_stopped(self.cluster_id, final_state)
 
     @property
     def alive(self) -> bool:
@@ -213,7 +233,7 @@ class ClusterSync:
 
     def _run(self) -> None:
         try:
-            self.transport = transport_for(self.access, user_agent=self.user_agent)
+            self.transport = self._connect()
             while not self.stop_event.is_set():
                 try:
                     self._discover_and_apply()
@@ -222,10 +242,62 @@ class ClusterSync:
                     _drop_broken_connection()
                 self.rediscover_now.wait(self.rediscover_seconds)
                 self.rediscover_now.clear()
+        except _SyncStopped:
+            pass
         except Exception:
             log.exception("sync of cluster %s stopped", self.name)
         finally:
             connection.close()
+
+    def _connect(self) -> ApiTransport:
+        """Build the cluster's client, retrying with backoff; meanwhile the cluster reads `error` with the reason.
+
+        The cluster is re-read on every attempt, so fixed credentials are picked up without a restart.
+        """
+        backoff = self.watch_settings
+        retrying = Retrying(
+            wait=wait_exponential_jitter(multiplier=backoff.backoff_initial, max=backoff.backoff_max,
+                                         jitter=backoff.backoff_jitter),
+            retry=retry_if_exception_type(Exception),
+            sleep=self._sleep_or_stop,
+            before_sleep=self._record_client_error,
+            reraise=True,
+        )
+        return retrying(self._build_transport)
+
+    def _build_transport(self) -> ApiTransport:
+        if self.stop_event.is_set():
+            raise _SyncStopped
+        try:
+            cluster = Cluster.objects.get(pk=self.cluster_id)
+            transport = transport_for(access_for(cluster), user_agent=self.user_agent)
+            if cluster.state == ERROR_STATE:
+                Cluster.objects.filter(pk=self.cluster_id).update(state=SyncState.PENDING, last_error="",
+                                                                  state_detail="")
+            return transport
+        finally:
+            close_old_connections()
+
+    def _sleep_or_stop(self, seconds: float) -> None:
+        if self.stop_event.wait(seconds):
+            raise _SyncStopped
+
+    def _record_client_error(self, retry_state: Any) -> None:
+        error = retry_state.outcome.exception()
+        if isinstance(error, _SyncStopped):
+            raise error
+        delay = retry_state.next_action.sleep if retry_state.next_action else 0
+        log.warning("cluster %s: cannot build its client: %s; retrying in %.1fs", self.name, error, delay)
+        reason = f"cannot connect: {type(error).__name__}: {error}"
+        try:
+            Cluster.objects.filter(pk=self.cluster_id).update(
+                state=ERROR_STATE, last_error=reason[:2000], state_detail=f"retrying in {delay:.0f}s",
+                updated_at=timezone.now(),
+            )
+        except DatabaseError:
+            _drop_broken_connection()
+        finally:
+            close_old_connections()
 
     def _discover_and_apply(self) -> None:
         """Start, stop or switch reflectors so they match what the cluster serves now.
@@ -279,6 +351,25 @@ class ClusterSync:
         thread.join(timeout=5)
 
 
+class _SyncStopped(Exception):
+    """Raised to leave the client-building retries when the sync is asked to stop."""
+
+
+def record_stopped(cluster_id: int, state: str) -> None:
+    """A deliberate stop: the cluster reads disabled, or pending until a sync process takes it again."""
+    detail = "sync is switched off" if state == SyncState.DISABLED else "sync stopped; waiting for a sync process"
+    try:
+        with transaction.atomic():
+            KindStatus.objects.filter(cluster_id=cluster_id).update(state=state, last_error="", stale_since=None)
+            Cluster.objects.filter(pk=cluster_id).update(state=state, state_detail=detail, last_error="",
+                                                         stale_since=None, updated_at=timezone.now())
+    except DatabaseError as error:
+        log.warning("cluster %s: recording the stop failed: %s", cluster_id, error)
+        _drop_broken_connection()
+    finally:
+        close_old_connections()
+
+
 def _run_reflector(reflector: Reflector) -> None:
     try:
         reflector.run()
@@ -328,15 +419,17 @@ class SyncWorker:
                 elif not held and running is not None:
                     log.warning("%s: lost the lease on cluster %s, stopping", self.holder, cluster.name)
                     self.syncs.pop(cluster.pk).stop()
-            for cluster_id in set(self.syncs) - {c.pk for c in clusters}:
-                self.syncs.pop(cluster_id).stop()
+            for cluster_id in set(self.syncs) - {c.pk for c in clusters}:  # disabled or removed
+                self.syncs.pop(cluster_id).stop(final_state=SyncState.DISABLED)
                 leases.release(cluster_id, self.holder)
+            Cluster.objects.filter(enabled=False).exclude(state=SyncState.DISABLED).update(
+                state=SyncState.DISABLED, state_detail="sync is switched off", last_error="", stale_since=None)
         finally:
             close_old_connections()
 
     def shutdown(self) -> None:
         for cluster_id, sync in list(self.syncs.items()):
-            sync.stop()
+            sync.stop(final_state=SyncState.PENDING)
             leases.release(cluster_id, self.holder)
         self.syncs.clear()
         close_old_connections()

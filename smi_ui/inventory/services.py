@@ -1,11 +1,16 @@
 """Writing what sync observes: upserts of current objects and their revision history.
 
-Both entry points are idempotent, so a watch replay, a re-list, or the watch echo of a
-write we already stored changes nothing and records nothing twice.
+Every entry point goes through `apply_events`, which applies a batch of observed changes
+in one transaction with a handful of statements (one locking read, bulk writes), so a
+burst of watch events costs a few statements per batch rather than several per event.
+It is idempotent: a watch replay, a re-list, or the watch echo of a write we already
+stored changes nothing and records nothing twice. A write's own response, stored after
+its echo, enriches the revision the echo recorded with who made it (never a second row).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +21,12 @@ from django.utils import timezone
 from .bulk import insert_new
 from .models import ChangeSource, ChangeType, KubeObject, Revision
 from .normalize import normalize
+
+Key = tuple[str, str, str]  # (kind, namespace, name)
+FieldPath = tuple[str, ...]
+
+#: Metadata the server maintains on every write; a change there is nobody's edit.
+_SERVER_FIELDS = {"resourceVersion", "managedFields", "generation", "creationTimestamp", "uid", "selfLink"}
 
 
 @dataclass(frozen=True)
@@ -30,11 +41,87 @@ class StoredChange:
     change: str
 
 
+@dataclass(frozen=True)
+class Observed:
+    """One change to store: a watch event, a listed object, or the answer to our own write."""
+
+    type: str  # ADDED, MODIFIED or DELETED
+    obj: dict[str, Any]
+    source: str = ChangeSource.SYNC
+    actor: str = ""
+
+
 def last_field_manager(obj: dict[str, Any]) -> str:
-    """The manager whose managedFields entry is newest: who made the latest change."""
+    """The manager whose managedFields entry is newest (second resolution: ties are common)."""
     entries = (obj.get("metadata") or {}).get("managedFields") or []
     newest = max(entries, key=lambda entry: entry.get("time") or "", default=None)
     return (newest or {}).get("manager", "")
+
+
+def author_of(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
+    """The field manager that made the change from `before` to `after`.
+
+    managedFields times have one-second resolution, so the newest entry is often someone
+    else's write in the same second. The author is the entry that owns the fields that
+    changed; among equals, the entry this write touched (its operation, time or field set
+    differ from the previous revision's), then the newest.
+    """
+    entries = [entry for entry in (after.get("metadata") or {}).get("managedFields") or [] if isinstance(entry, dict)]
+    if not entries:
+        return ""
+    if before is None:
+        return last_field_manager(after)
+    changed = _changed_paths(_without_server_fields(before), _without_server_fields(after), ())
+    previous = {_entry_key(entry): entry for entry in (before.get("metadata") or {}).get("managedFields") or []
+                if isinstance(entry, dict)}
+
+    def score(entry: dict[str, Any]) -> tuple[int, bool, str]:
+        owned = _owned_paths(entry.get("fieldsV1") or {})
+        matched = sum(1 for path in changed if _owns(owned, path))
+        touched = previous.get(_entry_key(entry)) != entry
+        return matched, touched, entry.get("time") or ""
+
+    return max(entries, key=score).get("manager", "")
+
+
+def _entry_key(entry: dict[str, Any]) -> tuple[str, str, str]:
+    return entry.get("manager", ""), entry.get("operation", ""), entry.get("subresource", "")
+
+
+def _without_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _SERVER_FIELDS}
+    return {**obj, "metadata": metadata}
+
+
+def _changed_paths(before: Any, after: Any, path: FieldPath) -> list[FieldPath]:
+    """Paths (maps descended, lists whole) whose value is new or different in `after`; removals own nothing."""
+    if isinstance(after, dict):
+        old = before if isinstance(before, dict) else {}
+        found: list[FieldPath] = []
+        for key, value in after.items():
+            if key not in old or old[key] != value:
+                found.extend(_changed_paths(old.get(key), value, (*path, str(key))))
+        return found
+    return [path] if before != after and path else []
+
+
+def _owned_paths(fields: dict[str, Any], path: FieldPath = ()) -> dict[FieldPath, bool]:
+    """FieldsV1 as {path: is_leaf}; list elements (k:, v:, i:) count as owning their list."""
+    owned: dict[FieldPath, bool] = {}
+    for key, child in fields.items():
+        if not key.startswith("f:"):
+            continue
+        sub = (*path, key[2:])
+        nested = _owned_paths(child, sub) if isinstance(child, dict) else {}
+        owned[sub] = not nested
+        owned.update(nested)
+    return owned
+
+
+def _owns(owned: dict[FieldPath, bool], path: FieldPath) -> bool:
+    if path in owned:
+        return True
+    return any(owned.get(path[:length]) for length in range(1, len(path)))
 
 
 def upsert_object(
@@ -46,94 +133,199 @@ def upsert_object(
     observed_at: datetime | None = None,
 ) -> StoredChange | None:
     """Store the object as current and record a revision; None when nothing changed."""
-    metadata = obj.get("metadata") or {}
-    kind = obj.get("kind", "")
-    namespace = metadata.get("namespace", "")
-    name = metadata.get("name", "")
-    uid = metadata.get("uid", "")
-    resource_version = metadata.get("resourceVersion", "")
-    now = observed_at or timezone.now()
-    with transaction.atomic():
-        current = (
-            KubeObject.objects.select_for_update()
-            .filter(cluster_id=cluster_id, kind=kind, namespace=namespace, name=name)
-            .first()
-        )
-        if current is not None and current.uid == uid and current.resource_version == resource_version:
-            if current.api_version == obj.get("apiVersion", ""):
-                return None  # already stored (our own write, or a replay)
-            return _reserved_in_new_version(current, obj, now)
-        if current is not None and current.uid == uid and _older(resource_version, current.resource_version):
-            return None  # an out-of-order echo of something we have already moved past
-        before = None
-        change = ChangeType.CREATED
-        if current is not None and current.uid == uid:
-            before = current.raw
-            change = ChangeType.MODIFIED
-        elif current is not None:  # same name, new uid: the old object was deleted meanwhile
-            _record(cluster_id, current.raw, ChangeType.DELETED, before=current.raw, after=None, observed_at=now,
-                    source=ChangeSource.SYNC, actor="")
-        fields = normalize(obj)
-        values = {
-            "api_version": obj.get("apiVersion", ""),
-            "uid": uid,
-            "resource_version": resource_version,
-            "labels": metadata.get("labels") or {},
-            "raw": obj,
-            "normalized": fields.normalized,
-            "problems": fields.problems,
-            "observed_at": now,
-        }
-        KubeObject.objects.update_or_create(
-            cluster_id=cluster_id, kind=kind, namespace=namespace, name=name, defaults=values
-        )
-        _record(cluster_id, obj, change, before=before, after=obj, observed_at=now, source=source, actor=actor)
-    return StoredChange(cluster_id, kind, namespace, name, resource_version, change)
+    changes = apply_events(cluster_id, [Observed("MODIFIED", obj, source, actor)], observed_at=observed_at)
+    return changes[-1] if changes else None
 
 
 def delete_object(
     cluster_id: int, obj: dict[str, Any], *, source: str = ChangeSource.SYNC, actor: str = ""
 ) -> StoredChange | None:
     """Remove the current object (if it is the same one) and record its deletion."""
+    changes = apply_events(cluster_id, [Observed("DELETED", obj, source, actor)])
+    return changes[-1] if changes else None
+
+
+def apply_events(cluster_id: int, events: Sequence[Observed], *,
+                 observed_at: datetime | None = None) -> list[StoredChange]:
+    """Apply changes in order (per object, as observed) in one transaction; what changed, in order.
+
+    A concurrent first insert of the same object (the web storing its write while sync
+    stores the echo) fails the transaction on the unique key; it is then simply re-run
+    against the row the other side stored.
+    """
+    if not events:
+        return []
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _Batch(cluster_id, events, observed_at or timezone.now()).run()
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return []  # unreachable
+
+
+def _key(obj: dict[str, Any]) -> Key:
     metadata = obj.get("metadata") or {}
-    kind = obj.get("kind", "")
-    namespace = metadata.get("namespace", "")
-    name = metadata.get("name", "")
-    with transaction.atomic():
-        current = (
-            KubeObject.objects.select_for_update()
-            .filter(cluster_id=cluster_id, kind=kind, namespace=namespace, name=name)
-            .first()
-        )
+    return obj.get("kind", ""), metadata.get("namespace", ""), metadata.get("name", "")
+
+
+class _Batch:
+    """The in-memory state of the rows a batch touches, written back with bulk statements."""
+
+    def __init__(self, cluster_id: int, events: Sequence[Observed], now: datetime):
+        self.cluster_id = cluster_id
+        self.events = events
+        self.now = now
+        self.rows: dict[Key, KubeObject | None] = {}
+        self.existing: dict[Key, KubeObject] = {}
+        self.dirty: set[Key] = set()
+        self.revisions: list[Revision] = []
+        self.enrich: list[tuple[str, str, bool, str, str]] = []  # uid, rv, deletion, source, actor
+        self.changes: list[StoredChange] = []
+
+    def run(self) -> list[StoredChange]:
+        self._lock_rows()
+        for event in self.events:
+            if event.type == "DELETED":
+                self._delete(event)
+            else:
+                self._upsert(event)
+        self._write()
+        return self.changes
+
+    def _lock_rows(self) -> None:
+        keys = {_key(event.obj) for event in self.events}
+        kinds = {kind for kind, _, _ in keys}
+        names = sorted({name for _, _, name in keys})
+        for start in range(0, len(names), 500):  # bounded IN lists; rows of other namespaces are skipped
+            query = KubeObject.objects.select_for_update().filter(cluster_id=self.cluster_id, kind__in=kinds,
+                                                                   name__in=names[start:start + 500])
+            for row in query:
+                key = (row.kind, row.namespace, row.name)
+                if key in keys:
+                    self.existing[key] = row
+        self.rows = {key: self.existing.get(key) for key in keys}
+
+    def _upsert(self, event: Observed) -> None:
+        obj = event.obj
+        metadata = obj.get("metadata") or {}
+        key = _key(obj)
+        uid = metadata.get("uid", "")
+        resource_version = metadata.get("resourceVersion", "")
+        current = self.rows[key]
+        if current is not None and current.uid == uid and (
+            current.resource_version == resource_version or _older(resource_version, current.resource_version)
+        ):
+            if event.actor:  # our write's answer after its echo: say who made it
+                self.enrich.append((uid, resource_version, False, event.source, event.actor))
+            if current.resource_version == resource_version and current.api_version != obj.get("apiVersion", ""):
+                self._set(key, current, obj)  # the same object served in another version: no new revision
+                self._changed(key, resource_version, ChangeType.MODIFIED)
+            return  # already stored (our own write, a replay, or an out-of-order echo)
+        before = None
+        change = ChangeType.CREATED
+        if current is not None and current.uid == uid:
+            before = current.raw
+            change = ChangeType.MODIFIED
+        elif current is not None:  # same name, new uid: the old object was deleted meanwhile
+            self._revision(current.raw, ChangeType.DELETED, before=current.raw, after=None)
+        if current is None:
+            current = KubeObject(cluster_id=self.cluster_id, kind=key[0], namespace=key[1], name=key[2])
+        self._set(key, current, obj)
+        self._revision(obj, change, before=before, after=obj, source=event.source, actor=event.actor)
+        self._changed(key, resource_version, change)
+
+    def _delete(self, event: Observed) -> None:
+        metadata = event.obj.get("metadata") or {}
+        key = _key(event.obj)
+        current = self.rows[key]
         if current is None or (metadata.get("uid") and current.uid != metadata.get("uid")):
-            return None
-        current.delete()
-        final = obj if metadata.get("resourceVersion") else current.raw
-        _record(cluster_id, final, ChangeType.DELETED, before=current.raw, after=None, observed_at=timezone.now(),
-                source=source, actor=actor)
-    return StoredChange(cluster_id, kind, namespace, name, (final.get("metadata") or {}).get("resourceVersion", ""),
-                        ChangeType.DELETED)
+            if event.actor and metadata.get("uid"):
+                self.enrich.append((metadata["uid"], "", True, event.source, event.actor))
+            return
+        self.rows[key] = None
+        self.dirty.add(key)
+        final = event.obj if metadata.get("resourceVersion") else current.raw
+        self._revision(final, ChangeType.DELETED, before=current.raw, after=None, source=event.source,
+                       actor=event.actor)
+        self._changed(key, (final.get("metadata") or {}).get("resourceVersion", ""), ChangeType.DELETED)
 
+    def _set(self, key: Key, row: KubeObject, obj: dict[str, Any]) -> None:
+        metadata = obj.get("metadata") or {}
+        fields = normalize(obj)
+        row.api_version = obj.get("apiVersion", "")
+        row.uid = metadata.get("uid", "")
+        row.resource_version = metadata.get("resourceVersion", "")
+        row.labels = metadata.get("labels") or {}
+        row.raw = obj
+        row.normalized = fields.normalized
+        row.problems = fields.problems
+        row.observed_at = self.now
+        self.rows[key] = row
+        self.dirty.add(key)
 
-def _reserved_in_new_version(current: KubeObject, obj: dict[str, Any], now: datetime) -> StoredChange:
-    """The cluster now serves the same object in another version (a CRD upgrade): no new revision."""
-    fields = normalize(obj)
-    current.api_version = obj.get("apiVersion", "")
-    current.raw = obj
-    current.normalized = fields.normalized
-    current.problems = fields.problems
-    current.observed_at = now
-    current.save(update_fields=["api_version", "raw", "normalized", "problems", "observed_at"])
-    return StoredChange(current.cluster_id, current.kind, current.namespace, current.name,
-                        current.resource_version, ChangeType.MODIFIED)
+    def _changed(self, key: Key, resource_version: str, change: str) -> None:
+        self.changes.append(StoredChange(self.cluster_id, *key, resource_version, change))
+
+    def _revision(self, obj: dict[str, Any], change: str, *, before: Any, after: Any,
+                  source: str = ChangeSource.SYNC, actor: str = "") -> None:
+        metadata = obj.get("metadata") or {}
+        self.revisions.append(Revision(
+            cluster_id=self.cluster_id, api_version=obj.get("apiVersion", ""), kind=obj.get("kind", ""),
+            namespace=metadata.get("namespace", ""), name=metadata.get("name", ""), uid=metadata.get("uid", ""),
+            resource_version=metadata.get("resourceVersion", ""), change=change, before=before, after=after,
+            field_manager=author_of(before, obj) if change != ChangeType.DELETED else "",
+            source=source, actor=actor, observed_at=self.now,
+        ))
+
+    def _write(self) -> None:
+        """Deletions, updates and inserts of rows, then revisions: a few statements for the whole batch."""
+        gone = [self.existing[key].pk for key in self.dirty if key in self.existing and self.rows[key] is None]
+        kept = [row for key in self.dirty if key in self.existing and (row := self.rows[key]) is not None]
+        added = [row for key in self.dirty if key not in self.existing and (row := self.rows[key]) is not None]
+        if gone:
+            KubeObject.objects.filter(pk__in=gone).delete()
+        for row in kept:
+            if row.pk is None:  # deleted and re-created within the batch: it keeps the old row
+                row.pk = self.existing[(row.kind, row.namespace, row.name)].pk
+        if kept:
+            KubeObject.objects.bulk_update(kept, ["api_version", "uid", "resource_version", "labels", "raw",
+                                                  "normalized", "problems", "observed_at"], batch_size=200)
+        if added:
+            KubeObject.objects.bulk_create(added)
+        self._enrich_pending()
+        if self.revisions:
+            Revision.objects.bulk_create(self.revisions, ignore_conflicts=True)
+        for uid, resource_version, deletion, source, actor in self.enrich:
+            stored = Revision.objects.filter(cluster_id=self.cluster_id, uid=uid, actor="")
+            if deletion:
+                stored = stored.filter(change=ChangeType.DELETED)
+            else:
+                stored = stored.filter(resource_version=resource_version).exclude(change=ChangeType.DELETED)
+            stored.update(source=source, actor=actor)
+
+    def _enrich_pending(self) -> None:
+        """Enrichments of revisions recorded in this very batch are made before they are inserted."""
+        remaining = []
+        for item in self.enrich:
+            uid, resource_version, deletion, source, actor = item
+            match = [r for r in self.revisions if r.uid == uid and not r.actor and (
+                r.change == ChangeType.DELETED if deletion else
+                r.resource_version == resource_version and r.change != ChangeType.DELETED)]
+            for revision in match:
+                revision.source, revision.actor = source, actor
+            if not match:
+                remaining.append(item)
+        self.enrich = remaining
 
 
 class ListingReconciler:
     """Makes the current view of one kind equal a complete listing, page by page.
 
     Pages can be stored while the next one is being fetched. New objects (a whole cluster
-    on a first sync) are inserted in bulk; objects changed while we were not watching go
-    through `upsert_object`; `finish` deletes what the listing no longer holds.
+    on a first sync) are inserted in bulk; objects changed while we were not watching are
+    applied as one batch per page; `finish` deletes what the listing no longer holds.
     """
 
     def __init__(self, cluster_id: int, kind: str):
@@ -150,6 +342,7 @@ class ListingReconciler:
 
     def add_page(self, items: list[dict[str, Any]]) -> None:
         fresh: list[dict[str, Any]] = []
+        changed: list[Observed] = []
         for item in items:
             metadata = item.get("metadata") or {}
             key = (metadata.get("namespace", ""), metadata.get("name", ""))
@@ -158,18 +351,16 @@ class ListingReconciler:
             if key not in self.known:
                 fresh.append(item)
             elif self.known[key] != current:
-                stored = upsert_object(self.cluster_id, item)
-                if stored:
-                    self.changes.append(stored)
+                changed.append(Observed("MODIFIED", item))
+        self.changes.extend(apply_events(self.cluster_id, changed))
         self.changes.extend(_insert_new(self.cluster_id, fresh))
 
     def finish(self) -> list[StoredChange]:
-        for namespace, name in set(self.known) - self.seen:
-            current = KubeObject.objects.filter(cluster_id=self.cluster_id, kind=self.kind, namespace=namespace,
-                                                name=name).first()
-            gone = delete_object(self.cluster_id, current.raw) if current else None
-            if gone:
-                self.changes.append(gone)
+        missing = set(self.known) - self.seen
+        gone = [Observed("DELETED", {"kind": self.kind, "metadata": {"namespace": namespace, "name": name}})
+                for namespace, name in sorted(missing)]
+        for start in range(0, len(gone), 500):
+            self.changes.extend(apply_events(self.cluster_id, gone[start:start + 500]))
         return self.changes
 
 
@@ -216,28 +407,3 @@ def _older(candidate: str, stored: str) -> bool:
         return int(candidate) < int(stored)
     except ValueError:
         return False
-
-
-def _record(cluster_id: int, obj: dict[str, Any], change: str, *, before: Any, after: Any, observed_at: datetime,
-            source: str, actor: str) -> None:
-    metadata = obj.get("metadata") or {}
-    try:
-        with transaction.atomic():
-            Revision.objects.create(
-                cluster_id=cluster_id,
-                api_version=obj.get("apiVersion", ""),
-                kind=obj.get("kind", ""),
-                namespace=metadata.get("namespace", ""),
-                name=metadata.get("name", ""),
-                uid=metadata.get("uid", ""),
-                resource_version=metadata.get("resourceVersion", ""),
-                change=change,
-                before=before,
-                after=after,
-                field_manager=last_field_manager(obj) if change != ChangeType.DELETED else "",
-                source=source,
-                actor=actor,
-                observed_at=observed_at,
-            )
-    except IntegrityError:
-        pass  # the same (uid, resourceVersion, change) is already recorded
