@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-Websockets accept only same-host origins and carry the Django session, so every
-live consumer knows its user and can apply that user's grants.
+Websockets accept only the dashboard's own origin (scheme, host and port: smi_ui.live.origins)
+and carry the Django session, so every live consumer knows its user and can apply that user's grants.
 """
 
 import asyncio
@@ -22,15 +22,15 @@ django_asgi_app = PooledThreadsASGIHandler(settings.HTTP_THREADS, unqueued_paths
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from smi_ui.live.broadcast import set_serving_loop  # noqa: E402
+from smi_ui.live.origins import SameOriginValidator  # noqa: E402
 from smi_ui.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -1,10 +1,11 @@
 """Routes of the REST API (mounted at /api/) and its OpenAPI schema and docs."""
 
 from django.urls import path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from .views import access, audit, inventory, objects, root
 from .views.base import not_found
+from .views.docs import ApiDocs
 
 
 class RowIdConverter:
@@ -48,6 +49,6 @@ urlpatterns = [
     path("access/tokens/<rowid:pk>/", access.TokenDetail.as_view(), name="token-detail"),
     path("me/", access.Me.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", not_found, name="not-found"),  # JSON, not the site's HTML 404
 ]

@@ -9,7 +9,8 @@ they cannot tell from an outage and would retry forever. The decision is taken a
 LIVE_REAUTHORIZE_SECONDS (a revoked grant, a deactivated user or a logged-out session closes
 the connection within one and a half intervals), and the groups are joined again, which
 recovers memberships a restarted Redis lost. Edges to namespaces the user may not see are
-left out of every message. Origins are checked by the ASGI stack (smi_ui.asgi). Each client
+left out of every message. Origins (scheme, host and port) are checked by the ASGI stack
+(smi_ui.live.origins). Each client
 has its own channel, so a slow client's full queue drops its own messages and nobody else's.
 """
 

@@ -26,6 +26,8 @@
   const remoteBox = $("[data-remote-change]");
   const csrfMeta = $('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
+  // The server's shares as bar widths: set here, since the page's policy allows no inline styles.
+  for (const bar of document.querySelectorAll("[data-share-width]")) bar.style.width = `${bar.dataset.shareWidth}%`;
 
   const formatPercent = (value) => `${value.toFixed(2).replace(/\.?0+$/, "")} %`;
   const totalOf = (weights) => Object.values(weights).reduce((a, b) => a + b, 0);

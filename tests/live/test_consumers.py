@@ -43,7 +43,7 @@ def session_cookie(user) -> tuple[bytes, bytes]:
 
 def communicator(world, headers, namespace: str = "bookstore", suffix: str = "") -> WebsocketCommunicator:
     path = f"/ws/live/clusters/{world.cluster.pk}/namespaces/{namespace}/{suffix}"
-    return WebsocketCommunicator(application, path, headers=headers)
+    return WebsocketCommunicator(application, path, headers=[(b"host", b"127.0.0.1:8000"), *headers])
 
 
 @pytest.fixture
