@@ -140,6 +140,9 @@ else:
 
 # Cluster credentials are encrypted with these Fernet keys, newest first (see clusters/crypto.py).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", [])
+# Commands kubeconfig exec plugins may run (names looked up on PATH, or absolute paths); only
+# `clusters add --kubeconfig` accepts exec plugins at all, and only for these (kube/kubeconfig.py).
+KUBECONFIG_EXEC_ALLOWED_COMMANDS = env_list("KUBECONFIG_EXEC_ALLOWED_COMMANDS", [])
 SYNC_LEASE_SECONDS = float(os.environ.get("SYNC_LEASE_SECONDS", "15"))
 SYNC_REDISCOVER_SECONDS = float(os.environ.get("SYNC_REDISCOVER_SECONDS", "60"))
 

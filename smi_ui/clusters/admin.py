@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from django import forms
 from django.contrib import admin
+
+from smi_ui.kube import kubeconfig as kubeconfigs
 
 from .models import AuthMethod, Cluster, KindStatus
 
@@ -35,11 +36,13 @@ class ClusterAdminForm(forms.ModelForm):
         method = data.get("auth_method")
         fresh = {k: data.get(k) for k in ("token", "ca_data", "client_cert", "client_key", "kubeconfig") if data.get(k)}
         stored = self.instance.credentials if self.instance.pk else {}
-        if method == AuthMethod.KUBECONFIG and "kubeconfig" in fresh:
-            try:
-                fresh["kubeconfig"] = yaml.safe_load(fresh["kubeconfig"])
-            except yaml.YAMLError as error:
-                self.add_error("kubeconfig", f"not valid YAML: {error}")
+        if "kubeconfig" in fresh:
+            try:  # a pasted kubeconfig may carry inline credentials only: no exec, auth-provider or files
+                fresh["kubeconfig"] = kubeconfigs.parse(fresh["kubeconfig"])
+                kubeconfigs.check(fresh["kubeconfig"], allowed_exec_commands=None)
+            except kubeconfigs.KubeconfigError as error:
+                for problem in error.problems:
+                    self.add_error("kubeconfig", kubeconfigs.describe(problem))
         needed = {AuthMethod.TOKEN: ["token"], AuthMethod.CLIENT_CERT: ["client_cert", "client_key"],
                   AuthMethod.KUBECONFIG: ["kubeconfig"]}.get(method, [])
         for key in needed:

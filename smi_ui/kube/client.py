@@ -1,15 +1,27 @@
-"""Building an API client for a cluster from however the operator told us to reach it."""
+"""Building an API client for a cluster from however the operator told us to reach it.
+
+Every kubeconfig is checked (`kubeconfig.check`) right before the client reads it, whatever
+wrote it: the client would otherwise run its exec plugins and read the files it names.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+from kubernetes.config.config_exception import ConfigException
 
+from . import kubeconfig as kubeconfigs
 from .transport import ApiTransport
+
+
+class ClusterClientError(Exception):
+    """The client for a cluster cannot be built; the message says why (never a secret)."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +62,50 @@ def kubeconfig_for(access: ClusterAccess) -> dict[str, Any]:
     }
 
 
-def api_client_for(access: ClusterAccess) -> k8s.ApiClient:
+def allowed_exec_commands() -> tuple[str, ...]:
+    """The operator's exec allow-list (settings `KUBECONFIG_EXEC_ALLOWED_COMMANDS`); none without Django."""
+    try:
+        from django.conf import settings
+
+        return tuple(getattr(settings, kubeconfigs.ALLOW_LIST_SETTING, ()))
+    except ImportError:  # pragma: no cover - the dashboard always runs with Django
+        return ()
+
+
+def api_client_for(access: ClusterAccess, *, allowed_exec: Collection[str] | None = None) -> k8s.ApiClient:
+    """A client for the cluster, or ClusterClientError saying why none can be built.
+
+    The kubeconfig is checked first with the command-line rules (exec only for allowed
+    commands, no auth-provider, no file paths), so a stored row never runs anything else.
+    """
     if access.method == "in-cluster":
         configuration = k8s.Configuration()
-        k8s_config.load_incluster_config(client_configuration=configuration)
+        try:
+            k8s_config.load_incluster_config(client_configuration=configuration)
+        except (ConfigException, OSError) as error:
+            raise ClusterClientError(f"in-cluster service account: {error}") from None
         return k8s.ApiClient(configuration)
-    return k8s_config.new_client_from_config_dict(kubeconfig_for(access), context=access.context or None)
+    try:
+        document = kubeconfig_for(access)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ClusterClientError(f"stored {access.method} credentials are incomplete: {error}") from None
+    allowed = allowed_exec_commands() if allowed_exec is None else allowed_exec
+    try:
+        kubeconfigs.check(document, allowed_exec_commands=allowed)
+    except kubeconfigs.KubeconfigError as error:
+        raise ClusterClientError(f"stored kubeconfig refused: {error}") from None
+    try:
+        api_client = k8s_config.new_client_from_config_dict(document, context=access.context or None)
+    except (ConfigException, KeyError, TypeError, ValueError, binascii.Error, OSError) as error:
+        raise ClusterClientError(f"kubeconfig cannot be used: {error}") from None
+    configuration = api_client.configuration
+    if _uses_exec(document) and not (configuration.api_key.get("BearerToken") or configuration.cert_file):
+        raise ClusterClientError("the exec plugin gave no credential (its error is in the log)")
+    return api_client
+
+
+def _uses_exec(document: dict[str, Any]) -> bool:
+    return any(isinstance(user, dict) and "exec" in (user.get("user") or {}) for user in document.get("users") or [])
 
 
 def transport_for(access: ClusterAccess, user_agent: str = "smi-ui") -> ApiTransport:
@@ -63,15 +113,6 @@ def transport_for(access: ClusterAccess, user_agent: str = "smi-ui") -> ApiTrans
     api_client = api_client_for(access)
     api_client.user_agent = user_agent
     return ApiTransport(api_client)
-
-
-def kubeconfig_contexts(kubeconfig: dict[str, Any]) -> list[dict[str, str]]:
-    """Contexts of a kubeconfig with their server URLs, for `clusters add --all-contexts`."""
-    servers = {c["name"]: (c.get("cluster") or {}).get("server", "") for c in kubeconfig.get("clusters", [])}
-    return [
-        {"name": ctx["name"], "server": servers.get((ctx.get("context") or {}).get("cluster", ""), "")}
-        for ctx in kubeconfig.get("contexts", [])
-    ]
 
 
 def _b64(value: str) -> str:
