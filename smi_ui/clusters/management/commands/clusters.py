@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="register the contexts of a kubeconfig")
-        add.add_argument("--kubeconfig", type=Path)
+        add.add_argument("--kubeconfig", type=Path,
+                         help="the files it names are read now and stored inline (relative to its folder); "
+                              "exec plugins only for commands in KUBECONFIG_EXEC_ALLOWED_COMMANDS")
         group = add.add_mutually_exclusive_group()
         group.add_argument("--context")
         group.add_argument("--all-contexts", action="store_true")
