@@ -73,10 +73,36 @@ def test_first_admin_password_is_printed_once(fresh_env):
     first = _manage(fresh_env, "ensure_admin")
     assert re.search(r"password: \S{20,}", first)
     second = _manage(fresh_env, "ensure_admin")
-    assert "password:" not in second and "already exist" in second
+    assert "password:" not in second and "Administrator account(s): admin" in second
 
 
-def test_served_dashboard_logs_in_the_printed_admin(fresh_env):
+def _read_banner(server: subprocess.Popen) -> list[str]:
+    """The lines of the startup banner (between its two rules), read as the server prints them."""
+    lines: list[str] = []
+    inside = False
+    for line in server.stdout:
+        if line.startswith("====="):
+            if inside:
+                return lines
+            inside = True
+        elif inside:
+            lines.append(line.strip())
+    raise AssertionError("the server ended before printing its banner")
+
+
+def _log_in(url: str, password: str) -> tuple[str, http.cookiejar.CookieJar]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = opener.open(url + "login/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    data = urllib.parse.urlencode({"username": "admin", "password": password, "csrfmiddlewaretoken": token}).encode()
+    request = urllib.request.Request(url + "login/", data=data, headers={"Referer": url + "login/"})
+    overview = opener.open(request, timeout=10)
+    assert overview.geturl() == url
+    return overview.read().decode(), jar
+
+
+def test_served_dashboard_logs_in_with_the_banner_and_stops_cleanly(fresh_env, tmp_path):
     _manage(fresh_env, "migrate", "--noinput")
     password = re.search(r"password: (\S+)", _manage(fresh_env, "ensure_admin")).group(1)
     port = _free_port()
@@ -85,37 +111,31 @@ def test_served_dashboard_logs_in_the_printed_admin(fresh_env):
         cwd=REPO, env=fresh_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        url = None
-        for line in server.stdout:
-            match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
-            if match:
-                url = match.group(1)
-                break
-        assert url == f"http://127.0.0.1:{port}/"
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        deadline = time.monotonic() + 30
-        while True:  # wait for the listening socket, bounded
-            try:
-                login_page = opener.open(url + "login/", timeout=5).read().decode()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
-        data = urllib.parse.urlencode(
-            {"username": "admin", "password": password, "csrfmiddlewaretoken": token}
-        ).encode()
-        request = urllib.request.Request(url + "login/", data=data, headers={"Referer": url + "login/"})
-        overview = opener.open(request, timeout=10)
-        assert overview.geturl() == url
-        page = overview.read().decode()
+        banner = _read_banner(server)  # printed once the server accepts connections
+        url = f"http://127.0.0.1:{port}/"
+        assert f"smi-ui is ready:  {url}" in banner
+        assert "Log in as:  admin" in banner and f"Password:   {password}" in banner
+        assert f"Access log: {tmp_path / 'data' / 'access.log'}" in banner
+        page, jar = _log_in(url, password)
         assert "demo" in page and "TrafficSplit" in page  # no kubeconfig here: the demo cluster is registered
         assert_demo_traffic_is_live(fresh_env, url, jar)
+        assert "GET /login/" in (tmp_path / "data" / "access.log").read_text()  # not on the terminal
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        rest, _ = server.communicate(timeout=30)
+    assert "Connection refused" not in rest and "Traceback" not in rest, rest
+    assert "GET /" not in rest
+
+
+def test_the_banner_stops_showing_the_password_once_it_is_changed(fresh_env):
+    _manage(fresh_env, "migrate", "--noinput")
+    password = re.search(r"password: (\S+)", _manage(fresh_env, "ensure_admin")).group(1)
+    show = ("from smi_ui.core.management.commands.serve import banner; print(banner('http://x/', []))")
+    assert f"Password:   {password}" in _manage(fresh_env, "shell", "-c", show)
+    _manage(fresh_env, "shell", "-c", "from django.contrib.auth.models import User; "
+            "u = User.objects.get(username='admin'); u.set_password('a-new-password-of-mine'); u.save()")
+    again = _manage(fresh_env, "shell", "-c", show)
+    assert password not in again and "manage.py changepassword admin" in again
 
 
 def assert_demo_traffic_is_live(env: dict[str, str], url: str, jar: http.cookiejar.CookieJar) -> None:
