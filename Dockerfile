@@ -22,7 +22,7 @@ COPY templates/ templates/
 COPY static/ static/
 COPY --from=assets /src/static/vendor/ static/vendor/
 # collectstatic needs a key to import settings; this one is thrown away with the build layer.
-RUN SECRET_KEY=collectstatic-only STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-only-thrown-away-with-this-build-layer-0123456789 STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
     && useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin smi-ui
 ENV STATIC_ROOT=/app/staticfiles
 USER 10001

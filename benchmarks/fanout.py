@@ -358,7 +358,7 @@ def main() -> None:
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "benchmarks.fanout_settings",
         "FANOUT_CHANNEL_LAYER": LAYERS[args.layer],
-        "SECRET_KEY": "fanout-benchmark-only",
+        "SECRET_KEY": "fanout-benchmark-only-" + "0123456789abcdef" * 4,
         "DATABASE_URL": database_url,
         "SMI_UI_DATA_DIR": str(workdir),
         "LOG_LEVEL": "WARNING",

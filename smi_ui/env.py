@@ -58,6 +58,26 @@ def env_json_object(name: str) -> dict | None:
     return value
 
 
+#: Django's own bar for a signing key (check security.W009): long, and not a word or a repeated character.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why `key` is too weak to sign sessions and derive credential keys with, or None when it is not.
+
+    A short or repetitive key can be guessed offline from one signed cookie, and with it every
+    session, the derived credentials key and the audit chain's default key.
+    """
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it has {len(key)} characters; at least {SECRET_KEY_MIN_LENGTH} are needed"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"it uses fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    if key.startswith("django-insecure-"):
+        return "it is a generated development key (django-insecure-...)"
+    return None
+
+
 def persisted_secret(path: Path) -> str:
     """A random secret kept in a file readable only by its owner, created on first use.
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from smi_ui.env import env_bool, env_float, env_json_object, env_list, persisted_secret
+from smi_ui.env import env_bool, env_float, env_json_object, env_list, persisted_secret, secret_key_weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SMI_UI_DATA_DIR", BASE_DIR / "var")).resolve()
@@ -30,6 +30,11 @@ else:
     raise ImproperlyConfigured(
         "SECRET_KEY is required when DEBUG is off: set SECRET_KEY, or SECRET_KEY_FILE to a file "
         "that holds it (created with a random key if missing). `make run` does the latter for you."
+    )
+if not DEBUG and (_weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak ({_weakness}): generate one with "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`"
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -140,6 +145,8 @@ else:
 
 # Cluster credentials are encrypted with these Fernet keys, newest first (see clusters/crypto.py).
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", [])
+# The audit chain is sealed with HMAC keys, newest first (see audit/keys.py); default derived from SECRET_KEY.
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", [])
 # Commands kubeconfig exec plugins may run (names looked up on PATH, or absolute paths); only
 # `clusters add --kubeconfig` accepts exec plugins at all, and only for these (kube/kubeconfig.py).
 KUBECONFIG_EXEC_ALLOWED_COMMANDS = env_list("KUBECONFIG_EXEC_ALLOWED_COMMANDS", [])

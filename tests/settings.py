@@ -6,7 +6,7 @@ the embedded default and on PostgreSQL + Redis.
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "0123456789abcdef" * 4)
 
 from smi_ui.settings import *  # noqa: F403
 

@@ -1,6 +1,7 @@
 """Audit exports as CSV and JSON Lines, streamed so a long history never sits in memory.
 
-Rows carry the hashes, so an exported log can be re-verified outside the dashboard.
+Rows carry the hashes and key ids, so an exported log can be re-verified outside the dashboard
+(with the keys).
 CSV cells that a spreadsheet would run as a formula are quoted with a leading apostrophe.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from .chain import HASHED_FIELDS, canonical_value
 from .models import AuditEntry
 
-EXPORT_FIELDS: tuple[str, ...] = ("id", *HASHED_FIELDS, "hash")
+EXPORT_FIELDS: tuple[str, ...] = ("id", *HASHED_FIELDS, "key_id", "hash")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -55,6 +55,8 @@ class AuditEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=16, editable=False,
+                              help_text="The key that sealed the hash (`legacy`: plain sha256, before keying)")
     hash = models.CharField(max_length=64, unique=True, editable=False)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from smi_ui.accounts.roles import Role
-from smi_ui.audit import chain
+from smi_ui.audit import chain, keys
 from smi_ui.audit.models import AuditEntry
 from smi_ui.audit.services import Attempt, record_attempt
 from tests.edit_support import SPLIT_V4, make_user, resource_version, split_url, token_client
@@ -80,7 +80,8 @@ def test_rewriting_an_entry_and_its_hash_breaks_the_next_link():
     add_entries(4)
     victim = AuditEntry.objects.get(sequence=2)
     victim.summary = "nothing to see here"
-    victim.hash = chain.entry_hash({name: getattr(victim, name) for name in chain.HASHED_FIELDS})
+    fields = {name: getattr(victim, name) for name in (*chain.HASHED_FIELDS, "key_id")}
+    victim.hash = chain.entry_hash(fields, keys.keys_by_id()[victim.key_id])  # as someone holding the key could
     AuditEntry.objects.filter(pk=victim.pk).update(summary=victim.summary, hash=victim.hash)
     report = chain.verify()
     assert report.broken.sequence == 3

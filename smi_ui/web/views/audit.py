@@ -65,7 +65,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         key = (entry.cluster_name, entry.namespace, entry.kind, entry.name)
         entry.object_url = _object_url(entry) if key in existing else ""
     query = urlencode(params)
-    chain, verified_at = recent_verification(refresh=request.GET.get("verify") == "now")
+    verification = recent_verification(refresh=request.GET.get("verify") == "now", requester=str(request.user.pk))
+    chain, verified_at = verification.report, verification.verified_at
     # counts and the broken entry's number describe the whole log: only for readers of all of it
     whole_log = may(request.user, Action.AUDIT, cluster_id=None, namespace="")
     without_since = {key: value for key, value in params.items() if key not in ("since", "until")}
@@ -73,6 +74,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "page": page, "params": params, "errors": filterset.errors, "outcomes": Outcome.choices,
         "export_query": query, "page_query": f"{query}&" if query else "",
         "chain": chain, "chain_verified_at": verified_at, "chain_details": whole_log,
+        "chain_refresh_refused": verification.refresh_refused,
         "actors": _choices(readable, "actor"), "clusters": _choices(readable, "cluster_name"),
         "namespaces": _choices(readable, "namespace"),
         "kinds": sorted({*KINDS_BY_NAME, *_choices(readable, "kind")}),

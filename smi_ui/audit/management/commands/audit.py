@@ -33,8 +33,9 @@ class Command(BaseCommand):
     def _verify(self) -> None:
         report = verify()
         if not report.ok:
-            raise CommandError(f"audit chain broken at {report.broken} ({report.checked} entries verified before it)")
-        self.stdout.write(f"audit chain intact: {report.checked} entries verified")
+            raise CommandError(f"audit chain broken at {report.broken} ({report.checked} entries verified before it; "
+                               f"{report.describe_keys()})")
+        self.stdout.write(f"audit chain intact: {report.checked} entries verified ({report.describe_keys()})")
 
     def _export(self, options: dict[str, Any]) -> None:
         params = {name: options[f"filter_{name}"] for name in AuditEntryFilterSet.base_filters
