@@ -17,7 +17,7 @@ from .resources import SchemaProvider
 
 # The SMI CRDs' extra `kubectl get` column (every publisher's TrafficSplit CRD declares it).
 SMI_PRINTER_COLUMNS: dict[str, tuple[dict[str, str], ...]] = {
-    "TrafficSplit": ({"name": "Service", "type": "string", "description": "The root service of the split.",
+    "TrafficSplit": ({"name": "Service", "type": "string", "description": "The apex service of this split.",
                       "jsonPath": ".spec.service"},),
 }
 OPEN_SCHEMA = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}

@@ -63,7 +63,7 @@ class ResourceType:
 
 
 def builtin_types() -> list[ResourceType]:
-    """The core kinds a mesh dashboard reads next to SMI objects, plus the review APIs kubectl uses."""
+    """The core kinds a mesh dashboard reads next to SMI objects, plus the review and Events APIs kubectl uses."""
     return [
         ResourceType("", "v1", "Namespace", "namespaces", "namespace", False,
                      verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
@@ -76,8 +76,14 @@ def builtin_types() -> list[ResourceType]:
                      returns_deleted_object=True, tracks_generation=False),
         ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True,
                      short_names=("sa",), returns_deleted_object=True, tracks_generation=False),
+        ResourceType("", "v1", "Event", "events", "event", True, short_names=("ev",),
+                     tracks_generation=False),
         ResourceType("apps", "v1", "Deployment", "deployments", "deployment", True, short_names=("deploy",),
                      categories=("all",), subresources=("status",)),
+        # Both Events APIs are served, as on a real cluster; nothing in a sandbox reports events, so both
+        # list nothing unless a client creates some (each API keeps its own, without conversion between them).
+        ResourceType("events.k8s.io", "v1", "Event", "events", "event", True, short_names=("ev",),
+                     tracks_generation=False),
         ResourceType("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews",
                      "selfsubjectreview", False, verbs=("create",), virtual=True),
         ResourceType("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews",

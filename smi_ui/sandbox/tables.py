@@ -2,16 +2,20 @@
 
 kubectl asks for `application/json;as=Table;v=v1;g=meta.k8s.io` and prints the
 columns the server chooses, so built-in kinds get kube-apiserver's columns and custom
-resources get Name + the CRD's printer columns + Age (a date that kubectl turns into
-an age itself).
+resources get what apiextensions-apiserver's table convertor gives them: Name + the
+version's `additionalPrinterColumns`, or Name + Age when the CRD declares none (an Age
+column is never added to declared ones). `date` cells are sent as ages ("5m"), as the
+server's `ConvertToHumanReadableDateType` does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from .fielderrors import go_float
 from .resources import ResourceType
 
 Row = list[Any]
@@ -52,12 +56,21 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365}y"
 
 
-def age(obj: dict[str, Any], now: datetime | None = None) -> str:
-    created = (obj.get("metadata") or {}).get("creationTimestamp")
-    if not created:
+def since(timestamp: Any, now: datetime | None = None) -> str:
+    """An RFC 3339 timestamp as an age; `<unknown>` when absent, `<invalid>` when unreadable."""
+    if not timestamp:
         return "<unknown>"
-    moment = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+    except ValueError:
+        return "<invalid>"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return human_duration(((now or datetime.now(UTC)) - moment).total_seconds())
+
+
+def age(obj: dict[str, Any], now: datetime | None = None) -> str:
+    return since((obj.get("metadata") or {}).get("creationTimestamp"), now)
 
 
 def _column(name: str, kind: str = "string", priority: int = 0, description: str = "") -> dict[str, Any]:
@@ -92,6 +105,42 @@ def _selector(obj: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in labels.items() if isinstance(v, str)) or "<none>"
 
 
+def _event_row(obj: dict[str, Any]) -> Row:
+    """printEvent (always wide: the client hides priority columns); reads core/v1 and events.k8s.io/v1 fields."""
+    def field(core: str, events: str) -> Any:
+        return obj.get(core) if obj.get(core) not in (None, "", {}) else obj.get(events)
+
+    involved = field("involvedObject", "regarding") or {}
+    source = field("source", "deprecatedSource") or {}
+    first = field("firstTimestamp", "deprecatedFirstTimestamp")
+    first_seen = since(first) if first else since(obj.get("eventTime"))
+    last = field("lastTimestamp", "deprecatedLastTimestamp")
+    last_seen = since(last) if last else first_seen
+    count = field("count", "deprecatedCount") or 0
+    series = obj.get("series")
+    if isinstance(series, dict):
+        last_seen = since(series.get("lastObservedTime"))
+        count = series.get("count", 0)
+    elif not count:
+        count = 1  # singleton events carry no count in the new API
+    kind = str(involved.get("kind") or "").lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
+    component = source.get("component") or obj.get("reportingController") or ""
+    instance = source.get("host") or obj.get("reportingInstance") or ""
+    origin = ", ".join(part for part in (component, instance) if part) if component else ""
+    message = str(field("message", "note") or "").strip()
+    return [last_seen, obj.get("type", ""), obj.get("reason", ""), target, involved.get("fieldPath", ""), origin,
+            message, first_seen, int(count), (obj.get("metadata") or {}).get("name", "")]
+
+
+EVENT_COLUMNS = [
+    _column("Last Seen"), _column("Type"), _column("Reason"), _column("Object"),
+    _column("Subobject", priority=1), _column("Source", priority=1), _column("Message"),
+    _column("First Seen", priority=1), _column("Count", priority=1),
+    {**_column("Name", priority=1), "format": "name"},
+]
+WITHOUT_NAME_COLUMN = {"Event"}  # kube-apiserver's event table puts Name last, as a wide column
+
 BuiltinPrinter = tuple[list[dict[str, Any]], Callable[[dict[str, Any]], Row]]
 
 BUILTIN: dict[str, BuiltinPrinter] = {
@@ -119,6 +168,7 @@ BUILTIN: dict[str, BuiltinPrinter] = {
                               (o.get("status") or {}).get("availableReplicas", 0), age(o),
                               ",".join(c.get("name", "") for c in _containers(o)),
                               ",".join(c.get("image", "") for c in _containers(o)), _selector(o)]),
+    "Event": (EVENT_COLUMNS, _event_row),
     "CustomResourceDefinition": ([_column("Created At", "date")],
                                  lambda o: [(o.get("metadata") or {}).get("creationTimestamp")]),
 }
@@ -128,30 +178,103 @@ def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
     return ((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
 
 
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(-?\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
+_MISSING = object()
+
+
 def json_path(obj: dict[str, Any], path: str) -> Any:
-    """The simple `.a.b` JSONPaths printer columns use."""
+    """The simple JSONPaths printer columns use (`.a.b`, `[0]`, `['k']`); `_MISSING` when nothing is found."""
     node: Any = obj
-    for part in path.strip(".").split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
+    position = 0
+    text = path.strip()
+    while position < len(text):
+        match = _PATH_PART.match(text, position)
+        if match is None:
+            return _MISSING
+        position = match.end()
+        key, index, quoted, double_quoted = match.groups()
+        if index is not None:
+            if not isinstance(node, list) or not -len(node) <= int(index) < len(node):
+                return _MISSING
+            node = node[int(index)]
+            continue
+        name = key if key is not None else quoted if quoted is not None else double_quoted
+        if not isinstance(node, dict) or name not in node:
+            return _MISSING
+        node = node[name]
     return node
+
+
+def go_print(value: Any) -> str:
+    """How the server's jsonpath printer writes a value into a `string` cell (Go's fmt.Fprint)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return go_float(value)
+    if isinstance(value, list):
+        return "[" + " ".join(go_print(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{key}:{go_print(value[key])}" for key in sorted(value)) + "]"
+    if value is None:
+        return "<nil>"
+    return str(value)
+
+
+def custom_cell(column_type: str, value: Any) -> Any:
+    """apiextensions-apiserver's cellForJSONValue: a value typed as the column declares, else empty."""
+    if value is _MISSING:
+        return None
+    if column_type == "string":
+        return go_print(value)
+    if column_type == "integer":
+        if isinstance(value, bool):
+            return None
+        return int(value) if isinstance(value, (int, float)) else None
+    if column_type == "number":
+        if isinstance(value, bool):
+            return None
+        return float(value) if isinstance(value, (int, float)) else None
+    if column_type == "boolean":
+        return value if isinstance(value, bool) else None
+    if column_type == "date":
+        return since(value) if isinstance(value, str) else None
+    return None
+
+
+# A CRD version without printer columns is served with this one (serveDefaultColumnsIfEmpty).
+DEFAULT_CUSTOM_COLUMNS: tuple[dict[str, Any], ...] = (
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp",
+     "description": "CreationTimestamp is a timestamp representing the server time when this object was "
+                    "created."},
+)
+
+
+def custom_columns(resource_type: ResourceType) -> tuple[dict[str, Any], ...]:
+    return resource_type.printer_columns or DEFAULT_CUSTOM_COLUMNS
 
 
 def columns_for(resource_type: ResourceType) -> list[dict[str, Any]]:
     if resource_type.custom:
-        extra = [_column(c["name"], c.get("type", "string"), description=c.get("description", ""))
-                 for c in resource_type.printer_columns]
-        return [NAME_COLUMN, *extra, _column("Age", "date")]
+        return [NAME_COLUMN, *({"name": c.get("name", ""), "type": c.get("type", "string"),
+                                "format": c.get("format", ""),
+                                "description": c.get("description") or
+                                f"Custom resource definition column (in JSONPath format): {c.get('jsonPath', '')}",
+                                "priority": int(c.get("priority") or 0)}
+                               for c in custom_columns(resource_type))]
     builtin = BUILTIN.get(resource_type.kind)
+    if resource_type.kind in WITHOUT_NAME_COLUMN and builtin:
+        return list(builtin[0])
     return [NAME_COLUMN, *(builtin[0] if builtin else [_column("Age")])]
 
 
 def row_for(resource_type: ResourceType, obj: dict[str, Any]) -> Row:
     name = (obj.get("metadata") or {}).get("name", "")
     if resource_type.custom:
-        return [name, *(json_path(obj, c["jsonPath"]) for c in resource_type.printer_columns), age(obj)]
+        return [name, *(custom_cell(c.get("type", "string"), json_path(obj, c.get("jsonPath", "")))
+                        for c in custom_columns(resource_type))]
     builtin = BUILTIN.get(resource_type.kind)
+    if resource_type.kind in WITHOUT_NAME_COLUMN and builtin:
+        return builtin[1](obj)
     return [name, *(builtin[1](obj) if builtin else [age(obj)])]
 
 
