@@ -1,7 +1,8 @@
 """What an auditor should look at: rules that cannot work, rules that allow too much, targets nobody runs as,
 and traffic the mesh carries (or tries to) without any rule allowing it.
 
-Each finding names the TrafficTarget it is about, how serious it is, and how to fix it.
+Each finding names the objects it concerns (the TrafficTarget, or for traffic no rule covers the
+two Deployments), how serious it is, and how to fix it.
 Referential checks only judge namespaces whose contents are known (see `PolicyInput`).
 Traffic findings need observed edges (`selectors.observed_traffic_for`, from the figures
 the metrics pollers last cached) and only apply when the cluster enforces access control: in
@@ -11,11 +12,11 @@ permissive mode the same TrafficTargets deny nothing (see `selectors.access_cont
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
-from .graph import access_graph, identity_of, route_index, rule_routes
+from .graph import AccessGraph, access_graph, identity_of, route_index, rule_routes
 from .inputs import WORKLOAD_KINDS, Identity, PolicyInput, Row
 
 
@@ -29,9 +30,27 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """An object a finding concerns, addressed as the inventory addresses it."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def plural(self) -> str:
+        """The kind as object URLs spell it (`traffictargets`, `deployments`)."""
+        return self.kind.lower() + "s"
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one TrafficTarget (`target` is empty for traffic that no TrafficTarget covers)."""
+    """One problem, with the objects it concerns.
+
+    `target` is the TrafficTarget's name, empty for traffic that no TrafficTarget covers;
+    `concerns` lists every object a reader meets the problem on (its page and list row).
+    """
 
     code: str
     severity: Severity
@@ -39,6 +58,10 @@ class Finding:
     target: str
     message: str
     hint: str
+    concerns: tuple[ObjectRef, ...] = ()
+
+    def about(self, kind: str, namespace: str, name: str) -> bool:
+        return ObjectRef(kind, namespace, name) in self.concerns
 
 
 BROAD_PATHS = {"", ".*", "/.*", "/*", ".+", "/.+"}
@@ -86,39 +109,67 @@ def unallowed_traffic_findings(policy: PolicyInput, observed: Iterable[ObservedT
     observed = [edge for edge in observed if edge.rps > 0]
     if not access_control or not observed:
         return []
-    allowed = {pair for pair, routes in access_graph(policy).edges.items() if any(r.effective for r in routes)}
-    identities = {(row.namespace, row.name): Identity(row.namespace, str(row.normalized.get("service_account")
-                                                                         or "default"))
-                  for row in policy.of_kind("Deployment")}
+    return traffic_findings(allowed_pairs(access_graph(policy)), workload_identities(policy), observed)
+
+
+def allowed_pairs(graph: AccessGraph) -> frozenset[tuple[Identity, Identity]]:
+    """(source, destination) pairs some rule in effect lets through."""
+    return frozenset(pair for pair, routes in graph.edges.items() if any(r.effective for r in routes))
+
+
+def workload_identities(policy: PolicyInput) -> dict[tuple[str, str], Identity]:
+    """(namespace, Deployment) -> the ServiceAccount it runs as."""
+    return {(row.namespace, row.name): Identity(row.namespace, str(row.normalized.get("service_account")
+                                                                    or "default"))
+            for row in policy.of_kind("Deployment")}
+
+
+def traffic_findings(allowed: frozenset[tuple[Identity, Identity]], identities: dict[tuple[str, str], Identity],
+                     observed: Iterable[ObservedTraffic]) -> list[Finding]:
+    """The unallowed-traffic findings of `observed`, given what policy allows (access control on)."""
     found: list[Finding] = []
     for edge in observed:
         source = identities.get((edge.source_namespace, edge.source))
         destination = identities.get((edge.destination_namespace, edge.destination))
-        if source is None or destination is None or (source, destination) in allowed:
+        if edge.rps <= 0 or source is None or destination is None or (source, destination) in allowed:
             continue
         found.append(Finding(
             "unallowed-traffic", Severity.ERROR, edge.destination_namespace, "",
             f"{edge.rps:.3g} rps observed on {edge.describe()} (ServiceAccount {source} → {destination}), "
             "but no TrafficTarget rule in effect allows it; with access control on, the mesh denies these requests",
             f"add a TrafficTarget in {destination.namespace} with destination {destination.name} and source "
-            f"{source}, or stop {edge.source} from calling {edge.destination}"))
+            f"{source}, or stop {edge.source} from calling {edge.destination}",
+            (ObjectRef("Deployment", edge.source_namespace, edge.source),
+             ObjectRef("Deployment", edge.destination_namespace, edge.destination))))
     return found
 
 
 def policy_findings(policy: PolicyInput, observed: Iterable[ObservedTraffic] | None = None, *,
                     access_control: bool = True) -> list[Finding]:
     """Every finding, most serious first; traffic findings only when `observed` edges are given."""
+    findings = rule_findings(policy)
+    if observed is not None:
+        findings.extend(unallowed_traffic_findings(policy, observed, access_control=access_control))
+    return sorted_findings(findings)
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most serious first, then by namespace and TrafficTarget: the order every page lists them in."""
+    return sorted(findings, key=lambda f: (-f.severity, f.namespace, f.target, f.code, f.message))
+
+
+def rule_findings(policy: PolicyInput) -> list[Finding]:
+    """What is wrong with the TrafficTargets themselves (no traffic needed), most serious first."""
     routes = route_index(policy)
     accounts = {(row.namespace, row.name) for row in policy.of_kind("ServiceAccount")}
     run_as = {(row.namespace, str(row.normalized.get("service_account") or "default"))
               for kind in WORKLOAD_KINDS for row in policy.of_kind(kind)}
     findings: list[Finding] = []
     for target in policy.of_kind("TrafficTarget"):
-        findings.extend(_rule_findings(target, routes))
-        findings.extend(_identity_findings(target, policy, accounts, run_as))
-    if observed is not None:
-        findings.extend(unallowed_traffic_findings(policy, observed, access_control=access_control))
-    return sorted(findings, key=lambda f: (-f.severity, f.namespace, f.target, f.code, f.message))
+        ref = ObjectRef("TrafficTarget", target.namespace, target.name)
+        for finding in (*_rule_findings(target, routes), *_identity_findings(target, policy, accounts, run_as)):
+            findings.append(replace(finding, concerns=(ref, *finding.concerns)))
+    return sorted_findings(findings)
 
 
 def _rule_findings(target: Row, routes: dict) -> list[Finding]:
@@ -177,5 +228,6 @@ def _identity_findings(target: Row, policy: PolicyInput, accounts: set[tuple[str
             found.append(Finding(
                 "no-workload", Severity.WARNING, target.namespace, target.name,
                 f"no workload runs as the destination ServiceAccount {identity}",
-                "set serviceAccountName on the destination's Deployment, or retarget the rule"))
+                "set serviceAccountName on the destination's Deployment, or retarget the rule",
+                (ObjectRef("ServiceAccount", identity.namespace, identity.name),)))
     return found

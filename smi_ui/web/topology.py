@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smi_ui.policy.graph import access_graph
 from smi_ui.policy.inputs import Identity, PolicyInput, Row
+
+if TYPE_CHECKING:
+    from smi_ui.policy.selectors import ClusterFindings
 
 #: What the view reads (ServiceAccounts themselves are not needed: identities come from the workloads).
 TOPOLOGY_KINDS = ("Service", "Deployment", "TrafficSplit", "TrafficTarget", "HTTPRouteGroup", "TCPRoute",
@@ -218,3 +221,14 @@ def _edge_data(kind: str, source: Key, target: Key, parts: Any) -> dict[str, Any
     return {"id": f"allow:{source[0]}/{source[1]}->{target[0]}/{target[1]}",
             "targets": sorted({route.target for route in parts}),
             "label": "" if kind == "allowed" else "rule names a missing route"}
+
+
+def findings_payload(findings: ClusterFindings, policy_url: str) -> dict[str, Any]:
+    """The cluster's findings as the page shows them: the traffic no rule allows, and the counts of all.
+
+    The counts are the overview's and the policy page's (one source: `cluster_findings`).
+    """
+    return {"findings": [{"namespace": f.namespace, "message": f.message, "hint": f.hint,
+                          "concerns": [f"{ref.namespace}/{ref.name}" for ref in f.concerns]}
+                         for f in findings.of_code("unallowed-traffic")],
+            "findingCounts": findings.counts, "policyUrl": policy_url}

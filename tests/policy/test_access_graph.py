@@ -94,7 +94,7 @@ def test_matrix_groups_identities_by_namespace_and_fills_cells():
     assert matrix.destinations == [API, DB]
     shop_rows = dict(matrix.row_groups)["shop"]
     web_row = next(row for row in shop_rows if row.source == WEB)
-    assert [len(cell) for cell in web_row.cells] == [2, 0]
+    assert [cell.total for cell in web_row.cells] == [2, 0]
 
 
 def test_matrix_filtered_by_namespace_keeps_edges_touching_it():

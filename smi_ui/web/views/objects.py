@@ -15,6 +15,7 @@ from smi_ui.accounts.roles import Action
 from smi_ui.changes.diff import for_display, to_yaml, unified_diff
 from smi_ui.changes.ownership import controller_of
 from smi_ui.inventory.models import KubeObject, Revision
+from smi_ui.policy.selectors import cluster_findings
 from smi_ui.smi.kinds import KINDS_BY_NAME
 
 from .common import kind_from_plural, plural_of, visible_cluster, visible_namespace_names
@@ -37,10 +38,14 @@ def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
     page = Paginator(objects.order_by("namespace", "kind", "name").only(
         "kind", "namespace", "name", "resource_version", "problems", "observed_at", "raw"), PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    findings = cluster_findings(request.user, found)
     rows = []
     for obj in page.object_list:
         obj.cluster = found  # the same cluster for every row: no query per row
-        rows.append({"object": obj, "plural": plural_of(obj.kind), "edit": edit_links(request.user, obj)})
+        concerning = findings.concerning(obj.kind, obj.namespace, obj.name)
+        rows.append({"object": obj, "plural": plural_of(obj.kind), "edit": edit_links(request.user, obj),
+                     "findings": concerning, "problems": len(obj.problems or []) + len(concerning),
+                     "worst": max((f.severity for f in concerning), default=None)})
     filters = urlencode({key: value for key, value in (("namespace", namespace), ("kind", kind)) if value})
     return render(request, "web/object_list.html", {
         "cluster": found, "rows": rows, "page": page, "page_query": f"{filters}&" if filters else "",
@@ -85,6 +90,7 @@ def object_detail(request: HttpRequest, cluster: str, namespace: str, kind: str,
         "timeline": timeline, "revisions": revisions, "comparison": comparison,
         "controller": controller_of(obj.raw or {}), "is_split": kind_name == "TrafficSplit",
         "may_revert": may_revert, "edit": edit_links(request.user, obj),
+        "findings": cluster_findings(request.user, found).concerning(kind_name, namespace, name),
         "revert_state": {"api": f"/api/objects/{found.name}/{namespace}/{kind}/{name}/revert/",
                          "resource_version": obj.resource_version} if may_revert else None,
     })

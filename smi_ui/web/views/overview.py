@@ -11,8 +11,7 @@ from smi_ui.accounts.permissions import may, visible_clusters_q, visible_q
 from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster, SyncState
 from smi_ui.inventory.models import KubeObject, Revision
-from smi_ui.policy.findings import Severity, policy_findings
-from smi_ui.policy.selectors import access_control_on, observed_traffic_for, policy_input
+from smi_ui.policy.selectors import cluster_findings
 from smi_ui.smi.kinds import KINDS, KINDS_BY_NAME
 
 from .common import plural_of
@@ -30,15 +29,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     }
     rows = []
     for cluster in clusters:
-        findings = policy_findings(policy_input(request.user, cluster), observed_traffic_for(request.user, cluster),
-                                   access_control=access_control_on(cluster.name))
+        findings = cluster_findings(request.user, cluster)
         rows.append({
             "cluster": cluster,
             # the API server, its errors and per-kind sync progress describe the whole cluster
             "cluster_wide": may(request.user, Action.VIEW, cluster_id=cluster.pk, namespace=""),
             "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in KINDS],
-            "errors": sum(1 for f in findings if f.severity == Severity.ERROR),
-            "warnings": sum(1 for f in findings if f.severity == Severity.WARNING),
+            "errors": findings.errors,
+            "warnings": findings.warnings,
+            "enforcement": findings.enforcement,
         })
     recent = [{"revision": r, "plural": plural_of(r.kind)} for r in
               Revision.objects.filter(visible_q(request.user), kind__in=list(KINDS_BY_NAME))

@@ -1,67 +1,136 @@
-"""The access policy pages: matrix, who-can-reach / what-can-X-reach, findings, exports, printable report."""
+"""The access policy pages: matrix, who-can-reach / what-can-X-reach, findings, exports, printable report.
+
+Every page reads the one cached analysis (`policy_analysis`) and the one findings source
+(`cluster_findings`), and shows a bounded amount whatever the policy: matrix and findings
+are paginated, a cell lists a few routes and links to the pair's full list; the CSV
+exports carry everything and are streamed.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from smi_ui.policy.exports import access_csv, findings_csv
-from smi_ui.policy.findings import policy_findings
-from smi_ui.policy.graph import access_graph
+from smi_ui.policy.exports import access_csv_chunks, findings_csv
 from smi_ui.policy.inputs import Identity
-from smi_ui.policy.matrix import access_matrix
-from smi_ui.policy.selectors import access_control_on, observed_traffic_for, policy_input
+from smi_ui.policy.matrix import access_matrix, cell
+from smi_ui.policy.selectors import cluster_findings, policy_analysis
 
 from .common import visible_cluster, visible_namespace_names
 
+FINDINGS_PER_PAGE = 100
+#: The printable report lists at most this many findings (the findings CSV has all of them).
+REPORT_FINDINGS = 500
+#: Peers listed in the who-can-reach / what-can-X-reach view.
+PEERS_SHOWN = 100
+ROUTES_PER_PAGE = 100
+#: Above this many identities the identity picker is a text field rather than a list.
+PICKER_OPTIONS = 300
 
-def _analysis(request: HttpRequest, cluster_name: str) -> dict:
+
+def _number(request: HttpRequest, key: str) -> int:
+    value = request.GET.get(key, "")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def _link(request: HttpRequest, **changes: Any) -> str:
+    """This page's URL with some query parameters changed (None drops one)."""
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return "?" + query.urlencode()
+
+
+def _pager(request: HttpRequest, key: str, page: int, pages: int) -> dict[str, Any] | None:
+    if pages <= 1:
+        return None
+    return {"page": page, "pages": pages, "key": key,
+            "previous": _link(request, **{key: page - 1}) if page > 1 else "",
+            "next": _link(request, **{key: page + 1}) if page < pages else ""}
+
+
+def _page_of(request: HttpRequest, items: list, key: str, size: int) -> tuple[Page, dict[str, Any] | None]:
+    page = Paginator(items, size).get_page(_number(request, key))
+    return page, _pager(request, key, page.number, page.paginator.num_pages)
+
+
+def _analysis(request: HttpRequest, cluster_name: str) -> dict[str, Any]:
     cluster = visible_cluster(request, cluster_name)
-    policy = policy_input(request.user, cluster)
-    graph = access_graph(policy)
+    analysis = policy_analysis(request.user, cluster)
+    found = cluster_findings(request.user, cluster)
     namespace = request.GET.get("namespace", "")
-    findings = [f for f in policy_findings(policy, observed_traffic_for(request.user, cluster),
-                                           access_control=access_control_on(cluster.name))
-                if not namespace or f.namespace == namespace]
-    return {"cluster": cluster, "graph": graph, "findings": findings, "namespace": namespace,
-            "namespaces": visible_namespace_names(request.user, cluster),
-            "matrix": access_matrix(graph, namespace)}
+    return {"cluster": cluster, "graph": analysis.graph, "summary": found, "enforcement": found.enforcement,
+            "findings": found.in_namespace(namespace), "namespace": namespace}
+
+
+def _matrix(request: HttpRequest, context: dict[str, Any]) -> None:
+    matrix = access_matrix(context["graph"], context["namespace"], row_page=_number(request, "rows"),
+                           column_page=_number(request, "columns"))
+    context.update(matrix=matrix, row_pager=_pager(request, "rows", matrix.row_page, matrix.row_pages),
+                   column_pager=_pager(request, "columns", matrix.column_page, matrix.column_pages))
 
 
 @login_required
 def access_policy(request: HttpRequest, cluster: str) -> HttpResponse:
     context = _analysis(request, cluster)
     graph = context["graph"]
+    context["findings_total"] = len(context["findings"])
+    context["findings"], context["findings_pager"] = _page_of(request, context["findings"], "findings",
+                                                              FINDINGS_PER_PAGE)
+    _matrix(request, context)
     identity = Identity.parse(request.GET.get("identity", ""))
     if identity is not None:
-        context.update(identity=identity, reached_by=graph.who_can_reach(identity),
-                       reaches=graph.reachable_from(identity))
-    context["identities"] = sorted(set(graph.sources) | set(graph.destinations))
+        reached_by = [cell(peer, identity, routes) for peer, routes in graph.who_can_reach(identity).items()]
+        reaches = [cell(identity, peer, routes) for peer, routes in graph.reachable_from(identity).items()]
+        context.update(identity=identity, reached_by=reached_by[:PEERS_SHOWN], reaches=reaches[:PEERS_SHOWN],
+                       reached_by_more=len(reached_by) - PEERS_SHOWN, reaches_more=len(reaches) - PEERS_SHOWN)
+    source = Identity.parse(request.GET.get("source", ""))
+    destination = Identity.parse(request.GET.get("destination", ""))
+    if source is not None and destination is not None:
+        routes, pager = _page_of(request, graph.routes(source, destination), "routes", ROUTES_PER_PAGE)
+        context["pair"] = {"source": source, "destination": destination, "routes": routes, "pager": pager,
+                           "total": routes.paginator.count}
+    identities = sorted(set(graph.sources) | set(graph.destinations))
+    context.update(identities=identities if len(identities) <= PICKER_OPTIONS else None,
+                   identities_total=len(identities), namespaces=visible_namespace_names(request.user,
+                                                                                        context["cluster"]))
     return render(request, "web/policy.html", context)
 
 
 @login_required
 def access_report(request: HttpRequest, cluster: str) -> HttpResponse:
     context = _analysis(request, cluster)
+    context["findings_total"] = len(context["findings"])
+    context["findings"] = context["findings"][:REPORT_FINDINGS]
+    _matrix(request, context)
     context["generated_at"] = timezone.now()
     return render(request, "web/policy_report.html", context)
 
 
-def _csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+def _csv_response(chunks: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 @login_required
-def access_export(request: HttpRequest, cluster: str) -> HttpResponse:
-    context = _analysis(request, cluster)
-    return _csv_response(access_csv(context["graph"]), f"access-{context['cluster'].name}.csv")
+def access_export(request: HttpRequest, cluster: str) -> StreamingHttpResponse:
+    found = visible_cluster(request, cluster)
+    return _csv_response(access_csv_chunks(policy_analysis(request.user, found).graph), f"access-{found.name}.csv")
 
 
 @login_required
 def findings_export(request: HttpRequest, cluster: str) -> HttpResponse:
+    """Findings grow linearly with the policy: one response, unlike the access export."""
     context = _analysis(request, cluster)
-    return _csv_response(findings_csv(context["findings"]), f"findings-{context['cluster'].name}.csv")
+    response = HttpResponse(findings_csv(context["findings"]), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="findings-{context["cluster"].name}.csv"'
+    return response

@@ -17,11 +17,10 @@ from django.urls import reverse
 from smi_ui.accounts.permissions import visible_q
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
-from smi_ui.policy.findings import unallowed_traffic_findings
-from smi_ui.policy.inputs import PolicyInput, Row
-from smi_ui.policy.selectors import access_control_on, observed_traffic_for
+from smi_ui.policy.inputs import Row
+from smi_ui.policy.selectors import cluster_findings
 
-from ..topology import COLLAPSE_ABOVE, TOPOLOGY_KINDS, topology_payload
+from ..topology import COLLAPSE_ABOVE, TOPOLOGY_KINDS, findings_payload, topology_payload
 from .common import visible_cluster, visible_namespace_names
 
 
@@ -30,18 +29,16 @@ def _expand(request: HttpRequest) -> list[str]:
 
 
 def _payload(request: HttpRequest, cluster_name: str) -> tuple[Cluster, dict[str, Any]]:
-    """The cluster and its payload, with traffic findings from the figures pollers have cached."""
+    """The cluster and its payload, with the findings (and their counts) every page shows."""
     cluster = visible_cluster(request, cluster_name)
     rows = [Row(kind, ns, name, normalized or {}) for kind, ns, name, normalized in
             KubeObject.objects.filter(cluster=cluster, kind__in=TOPOLOGY_KINDS).filter(visible_q(request.user))
             .values_list("kind", "namespace", "name", "normalized")]
-    access_control = access_control_on(cluster.name)
+    findings = cluster_findings(request.user, cluster)
     payload = topology_payload(rows, request.GET.get("namespace", ""), expand=_expand(request),
                                collapse_above=int(getattr(settings, "TOPOLOGY_COLLAPSE_ABOVE", COLLAPSE_ABOVE)),
-                               access_control=access_control)
-    observed = observed_traffic_for(request.user, cluster)
-    payload["findings"] = [{"namespace": f.namespace, "message": f.message, "hint": f.hint} for f in
-                           unallowed_traffic_findings(PolicyInput(rows), observed, access_control=access_control)]
+                               access_control=findings.enforcement.on)
+    payload.update(findings_payload(findings, reverse("web:policy", args=[cluster.name])))
     return cluster, payload
 
 
