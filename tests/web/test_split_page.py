@@ -111,3 +111,25 @@ def test_history_is_refused_to_anonymous_users_and_hidden_from_users_without_a_g
     limited = logged_in(client, "sam", Role.VIEWER, cluster=world.cluster, namespace="storefront")
     assert limited.get(url).status_code == 404
     assert limited.get(page_url(world)).status_code == 404
+
+
+def test_an_ab_split_names_the_requests_it_splits_and_offers_no_canary_wording(world, client):
+    body = logged_in(client, "olivia", Role.OPERATOR).get(
+        page_url(world, "catalog-ab-test", "storefront")).content.decode()
+    matches = body.split('data-testid="split-matches"')[1].split("</section>")[0]
+    assert "HTTPRouteGroup" in matches and "firefox-users" in matches
+    assert "* .* if user-agent~.*Firefox.*" in matches  # the policy page's own wording of the route
+    assert "every other request to catalog is not split" in matches
+    assert "Promote canary" not in body and "Roll back to stable" not in body
+    assert "All matching to catalog-beta" in body and "All matching to catalog<" in body
+
+
+def test_a_split_whose_route_group_is_missing_says_it_matches_nothing(world, client):
+    KubeObject.objects.filter(cluster=world.cluster, kind="HTTPRouteGroup", name="firefox-users").delete()
+    body = logged_in(client, "vic", Role.VIEWER).get(page_url(world, "catalog-ab-test", "storefront")).content.decode()
+    assert "no such route group in storefront: this split matches no request" in body
+
+
+def test_a_canary_split_without_matches_keeps_its_canary_actions(world, client):
+    body = logged_in(client, "olivia", Role.OPERATOR).get(page_url(world)).content.decode()
+    assert 'data-testid="split-matches"' not in body and "Promote canary (100 %)" in body

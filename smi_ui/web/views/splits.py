@@ -21,6 +21,7 @@ from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
 from smi_ui.metrics import conf as metrics_conf
 from smi_ui.metrics.selectors import namespace_history
+from smi_ui.policy.graph import rule_routes
 
 from .common import visible_cluster
 
@@ -71,6 +72,26 @@ def backend_workloads(cluster: Cluster, namespace: str, services: list[str]) -> 
     return workloads
 
 
+def split_matches(cluster: Cluster, obj: KubeObject) -> list[dict[str, Any]]:
+    """The route groups an A/B split applies to, each with the requests it matches ([] = every request).
+
+    Described with the access policy's own route wording, so the two pages read alike.
+    """
+    references = (obj.normalized or {}).get("matches") or []
+    names = [str(ref.get("name") or "") for ref in references]
+    groups = {(row.kind, row.namespace, row.name): row for row in KubeObject.objects.filter(
+        cluster=cluster, namespace=obj.namespace, kind="HTTPRouteGroup", name__in=names)
+        .only("kind", "namespace", "name", "normalized")}
+    matches = []
+    for reference in references:
+        routes = rule_routes(obj, {"kind": reference.get("kind") or "HTTPRouteGroup", "name": reference.get("name")},
+                             groups)
+        matches.append({"kind": reference.get("kind") or "HTTPRouteGroup", "name": reference.get("name") or "",
+                        "missing": any(route.missing for route in routes),
+                        "routes": [route.describe() for route in routes if not route.missing]})
+    return matches
+
+
 def metrics_provider_name(cluster: Cluster) -> str | None:
     """The configured metrics source of the cluster, None when metrics are switched off for it."""
     provider = metrics_conf.provider_config(cluster.name).get("provider")
@@ -100,7 +121,7 @@ def split_page(request: HttpRequest, cluster: str, namespace: str, name: str) ->
     return render(request, "web/split.html", {
         "cluster": found, "object": obj, "backends": backends, "root": (obj.normalized or {}).get("service", ""),
         "controller": controller, "may_edit": may_edit, "editable": editable, "scale": scale,
-        "metrics_provider": provider,
+        "metrics_provider": provider, "matches": split_matches(found, obj),
         "split_state": {
             "api": f"/api/objects/{found.name}/{namespace}/trafficsplits/{name}/weights/",
             "object_api": f"/api/objects/{found.name}/{namespace}/trafficsplits/{name}/",
