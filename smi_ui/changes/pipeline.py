@@ -7,7 +7,8 @@
 5. build the new object and validate it with the SMI model (400, nothing sent);
 6. ask the cluster with `dryRun=All` (422 with the cluster's causes);
 7. preview stops here; otherwise write with the resourceVersion, store the response at
-   once in the inventory and tell live subscribers.
+   once in the inventory (named after its author, even when sync stored its echo first)
+   and tell live subscribers.
 
 Every attempt, whatever its outcome, appends one audit entry.
 """
@@ -341,13 +342,10 @@ def _send(writer: ObjectWriter, verb: Verb, resource: Any, target: Target, desir
 
 
 def _store(actor: Actor, target: Target, verb: Verb, written: dict[str, Any], current: dict[str, Any] | None) -> None:
-    """Store the cluster's answer now, so the next read shows it; the watch echo is then a no-op."""
-    if verb == "delete":
-        final = written if written.get("kind") == target.info.kind else current or {}
-        change = inventory.delete_object(target.cluster.pk, final, source=actor.revision_source, actor=actor.name)
-    else:
-        change = inventory.upsert_object(target.cluster.pk, written, source=actor.revision_source, actor=actor.name)
-    if change is not None:
+    """Store the cluster's answer now, with its author, whether or not the watch echo was stored first."""
+    final = written if verb != "delete" or written.get("kind") == target.info.kind else current or {}
+    for change in inventory.store_write(target.cluster.pk, final, base=current, deleted=verb == "delete",
+                                        source=actor.revision_source, actor=actor.name):
         publish_change(change.cluster_id, change.kind, change.namespace, change.name, change.resource_version,
                        change.change)
 

@@ -145,6 +145,19 @@ def delete_object(
     return changes[-1] if changes else None
 
 
+def store_write(cluster_id: int, written: dict[str, Any], *, base: dict[str, Any] | None, deleted: bool = False,
+                source: str, actor: str) -> list[StoredChange]:
+    """Store the answer to our own write at once, named after its author, whatever sync has stored.
+
+    `base` (the object as read from the cluster for the write) goes first, as sync would
+    observe it: when the watch lags behind, the change made before ours keeps its own
+    revision and ours is compared with what it was based on; otherwise it is a no-op.
+    """
+    events = [Observed("MODIFIED", base)] if base is not None else []
+    events.append(Observed("DELETED" if deleted else "MODIFIED", written, source, actor))
+    return apply_events(cluster_id, events)
+
+
 def apply_events(cluster_id: int, events: Sequence[Observed], *,
                  observed_at: datetime | None = None) -> list[StoredChange]:
     """Apply changes in order (per object, as observed) in one transaction; what changed, in order.
