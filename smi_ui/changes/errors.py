@@ -6,13 +6,22 @@ conflicts, the object as the cluster now has it, so a client can show what chang
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from smi_ui.audit.models import Outcome
+
+if TYPE_CHECKING:
+    from smi_ui.kube.writer import Impersonation
 
 
 def problem(path: str, message: str, code: str) -> dict[str, str]:
     return {"path": path, "message": message, "code": code}
+
+
+def distinct(problems: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Each problem once, in first-seen order: an API server repeats a cause once per check that failed."""
+    return list({(p.get("path"), p.get("message"), p.get("code")): p for p in problems}.values())
 
 
 class ChangeError(Exception):
@@ -23,10 +32,10 @@ class ChangeError(Exception):
 
     def __init__(self, errors: list[dict[str, str]], *, current: dict[str, Any] | None = None,
                  detail: dict[str, Any] | None = None):
-        self.errors = errors
+        self.errors = distinct(errors)
         self.current = current
         self.detail = detail or {}
-        super().__init__("; ".join(f"{e['path'] or '<root>'}: {e['message']}" for e in errors))
+        super().__init__("; ".join(f"{e['path'] or '<root>'}: {e['message']}" for e in self.errors))
 
     @property
     def message(self) -> str:
@@ -79,6 +88,43 @@ class ClusterForbidden(ChangeError):
 
     status = 403
     outcome = Outcome.DENIED
+
+    @classmethod
+    def refused(cls, message: str, impersonation: Impersonation | None) -> ClusterForbidden:
+        """The cluster's 403, followed, when the write impersonated a dashboard user, by what to grant whom."""
+        return cls([problem("", message + what_to_grant(message, impersonation), "cluster-forbidden")])
+
+
+#: RBAC's wording of a denial: `User "bob" cannot update resource "trafficsplits" in API group "x" ...`.
+RBAC_DENIAL = re.compile(r'User "(?P<user>[^"]*)" cannot (?P<verb>[a-z]+) resource "(?P<resource>[^"/]+)[^"]*" '
+                         r'in API group "(?P<group>[^"]*)"(?: in the namespace "(?P<namespace>[^"]+)")?')
+#: The verbs an edit by the dashboard may use on the edited kind (read, create, update, delete).
+EDIT_VERBS = "get,create,update,patch,delete"
+
+
+def what_to_grant(message: str, impersonation: Impersonation | None) -> str:
+    """Advice naming the RBAC that would let the impersonated write through ("" when not impersonating)."""
+    if impersonation is None:
+        return ""
+    groups = (f"groups {', '.join(impersonation.groups)}" if impersonation.groups
+              else "no groups (the cluster adds only system:authenticated)")
+    sent = (f' Writes are sent as the dashboard user (WRITE_AS_DASHBOARD_USER=true): Impersonate-User '
+            f'"{impersonation.user}" with {groups}.')
+    denial = RBAC_DENIAL.search(message)
+    if denial is None:
+        return (f"{sent} The cluster's RBAC must allow that user, or one of those groups, {EDIT_VERBS} on the "
+                "SMI resources being edited.")
+    if denial["verb"] == "impersonate":
+        return (f"{sent} The dashboard's own account ({denial['user']}) may not impersonate them: grant it "
+                "`impersonate` on users and groups (the deploy/overlays/impersonation overlay does).")
+    resource = f"{denial['resource']}.{denial['group']}" if denial["group"] else denial["resource"]
+    namespace = denial["namespace"]
+    role, scope = ("role", f" -n {namespace}") if namespace else ("clusterrole", "")
+    name = f"smi-ui-edit-{denial['resource']}"
+    return (f'{sent} Grant user "{impersonation.user}" (or one of those groups) {EDIT_VERBS} on {resource}'
+            f'{f" in namespace {namespace}" if namespace else ""}, e.g. `kubectl create {role} {name}{scope} '
+            f"--verb={EDIT_VERBS} --resource={resource}` and `kubectl create {role}binding {name}{scope} "
+            f"--{role}={name} --user={impersonation.user}`.")
 
 
 class ClusterUnavailable(ChangeError):

@@ -31,7 +31,7 @@ from smi_ui.inventory import services as inventory
 from smi_ui.inventory.models import KubeObject
 from smi_ui.kube.resources import smi_resource
 from smi_ui.kube.transport import KubeApiError
-from smi_ui.kube.writer import ObjectWriter, writer_for
+from smi_ui.kube.writer import Impersonation, ObjectWriter, writer_for
 from smi_ui.live.broadcast import publish_change
 from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, split_shares, validate_manifest
 from smi_ui.smi.kinds import KindInfo, split_api_version
@@ -50,6 +50,7 @@ from .errors import (
     EditDenied,
     InvalidEdit,
     ObjectNotFound,
+    distinct,
     problem,
 )
 from .ownership import controller_of
@@ -258,7 +259,8 @@ def _read_current(writer: ObjectWriter, target: Target, served: ServedVersions,
 
 def _get(writer: ObjectWriter, target: Target, version: str) -> dict[str, Any]:
     resource = smi_resource(target.info, version)
-    return _call(lambda: writer.get(resource, target.namespace, target.name), target=target)
+    return _call(lambda: writer.get(resource, target.namespace, target.name), target=target,
+                 impersonation=writer.impersonation)
 
 
 def _guard_ownership(actor: Actor, request: EditRequest, current: dict[str, Any]) -> bool:
@@ -364,11 +366,12 @@ def _cluster_error(error: KubeApiError, writer: ObjectWriter, target: Target, ve
     if error.status == 404:
         return ObjectNotFound([problem("", message, "not-found")])
     if error.status == 403:
-        return ClusterForbidden([problem("", message, "cluster-forbidden")])
+        return ClusterForbidden.refused(message, writer.impersonation)
     return ClusterUnavailable([problem("", message, f"cluster-{error.status or 'unreachable'}")])
 
 
-def _call(function: Callable[[], Any], *, target: Target | None = None) -> Any:
+def _call(function: Callable[[], Any], *, target: Target | None = None,
+          impersonation: Impersonation | None = None) -> Any:
     try:
         return function()
     except KubeApiError as error:
@@ -376,8 +379,7 @@ def _call(function: Callable[[], Any], *, target: Target | None = None) -> Any:
             raise ObjectNotFound([problem("", f"no {target.info.kind} {target.namespace}/{target.name} in cluster "
                                               f"{target.cluster.name}", "not-found")]) from None
         if error.status == 403:
-            raise ClusterForbidden([problem("", f"the cluster refused: {error.message}", "cluster-forbidden")]) \
-                from None
+            raise ClusterForbidden.refused(f"the cluster refused: {error.message}", impersonation) from None
         raise ClusterUnavailable([problem("", f"the cluster could not answer: {error}",
                                           f"cluster-{error.status or 'unreachable'}")]) from None
 
@@ -390,7 +392,7 @@ def _causes(error: KubeApiError) -> list[dict[str, str]]:
                 str(cause.get("reason") or "invalid"))
         for cause in details.get("causes") or [] if isinstance(cause, dict)
     ]
-    return causes or [problem("", error.message, error.reason or "rejected")]
+    return distinct(causes) or [problem("", error.message, error.reason or "rejected")]
 
 
 def _resource_version(document: dict[str, Any]) -> str:

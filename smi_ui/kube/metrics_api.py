@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .transport import ApiTransport
+from .transport import ApiTransport, KubeApiError
 
 METRICS_API = "/apis/metrics.smi-spec.io/v1alpha1"
 
@@ -25,6 +25,16 @@ class TrafficMetricsClient:
     def __init__(self, transport: ApiTransport, resource: str = "deployments"):
         self.transport = transport
         self.resource = resource
+
+    def served(self) -> bool:
+        """Whether the cluster serves the API at all: its discovery document answers 404 when it does not."""
+        try:
+            self.transport.get_json(METRICS_API)
+        except KubeApiError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
     def list(self, namespace: str, window_seconds: float) -> dict[str, Any]:
         """A TrafficMetricsList with one item per workload: what each received in the window."""

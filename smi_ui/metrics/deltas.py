@@ -20,7 +20,7 @@ def metrics_delta(previous: dict[str, Any] | None, current: dict[str, Any]) -> d
         part.update({key: None for key in before.keys() - after.keys()})
         delta[scope] = part
         changed = changed or bool(part)
-    for status in ("available", "reason", "windowSeconds"):
+    for status in ("available", "reason", "failed", "windowSeconds"):
         delta[status] = current[status]
         changed = changed or previous[status] != current[status]
     return delta if changed else None

@@ -49,7 +49,10 @@ class EdgeKey:
 
 @dataclass
 class NamespaceMetrics:
-    """What one refresh of one namespace produced; `available` False carries the provider's failure."""
+    """What one refresh of one namespace produced; `available` False carries the reason.
+
+    `failed` tells a provider failure from an expected absence (switched off, API not served).
+    """
 
     namespace: str
     window_seconds: float
@@ -58,6 +61,7 @@ class NamespaceMetrics:
     edges: dict[EdgeKey, Figures] = field(default_factory=dict)
     available: bool = True
     reason: str = ""
+    failed: bool = False
     queries: int = 0  # requests the provider sent for this refresh
 
     def as_json(self) -> dict[str, Any]:
@@ -67,6 +71,7 @@ class NamespaceMetrics:
             "observedAt": self.observed_at,
             "available": self.available,
             "reason": self.reason,
+            "failed": self.failed,
             "resources": {name: figures.rounded() for name, figures in sorted(self.resources.items())},
             "edges": {key.label(): figures.rounded() for key, figures in sorted(self.edges.items())},
         }

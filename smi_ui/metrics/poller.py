@@ -101,7 +101,8 @@ class NamespacePoller:
             reason = f"{type(error).__name__}: {error}"
         PROVIDER_ERRORS.labels(provider=type(self._provider).__name__ if self._provider else "unconfigured").inc()
         self._provider = None  # rebuilt next time: configuration or credentials may have changed
-        return NamespaceMetrics(self.namespace, self.window_seconds, time.time(), available=False, reason=reason)
+        return NamespaceMetrics(self.namespace, self.window_seconds, time.time(), available=False, reason=reason,
+                                failed=True)
 
     def wait_for_refresh(self, after: int, timeout: float) -> bool:
         """Block until more than `after` refreshes happened (tests and the first subscriber)."""

@@ -264,8 +264,11 @@
     if (metrics.available === null) return;
     if (!metrics.available) {
       liveState.hidden = false;
-      liveState.dataset.state = "failed";
-      liveState.textContent = `Live traffic unavailable: the metrics provider failed (${metrics.reason || "no reason given"}).`;
+      // `failed` false: nothing broke (the cluster serves no metrics API, say): the reason says what to do.
+      liveState.dataset.state = metrics.failed === false ? "unavailable" : "failed";
+      liveState.textContent = metrics.failed === false
+        ? `Live traffic unavailable: ${metrics.reason}.`
+        : `Live traffic unavailable: the metrics provider failed (${metrics.reason || "no reason given"}).`;
       for (const row of rows) {
         for (const sel of ["[data-live-rps]", "[data-live-success]", "[data-live-p99]", "[data-observed-share]"]) setText(row, sel, "–");
         $("[data-observed-bar]", row).style.width = "0";

@@ -7,12 +7,17 @@ import pytest
 from smi_ui.clusters.sync import access_for
 from smi_ui.kube.client import transport_for
 from smi_ui.kube.metrics_api import TrafficMetricsClient
-from smi_ui.metrics.providers.base import ProviderError
+from smi_ui.metrics.providers.base import ProviderAbsent, ProviderError
 from smi_ui.metrics.providers.smi_api import SmiMetricsApiProvider, figures_of, window_seconds
 from smi_ui.metrics.selection import provider_for
 from smi_ui.sandbox.simulator import CANARY, STABLE
 
 from .conftest import edge
+
+
+def metrics_api_requests(_method: str, path: str) -> bool:
+    return path.startswith("/apis/metrics.smi-spec.io/")
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,10 +85,19 @@ def test_item_windows_are_go_durations(text, seconds):
     assert window_seconds(text) == seconds
 
 
-def test_cluster_without_the_metrics_api_raises_a_provider_error(world_factory):
+def test_cluster_without_the_metrics_api_says_so_and_what_to_configure(world_factory):
     world = world_factory()  # no simulator attached: the aggregated API is not served
-    with pytest.raises(ProviderError, match="404"):
+    with pytest.raises(ProviderAbsent) as absent:
         provider(world).namespace_metrics("bookstore", 30)
+    assert str(absent.value) == ("this cluster serves no SMI metrics API (metrics.smi-spec.io/v1alpha1); "
+                                 "configure the Prometheus provider with METRICS_PROVIDERS")
+
+
+def test_a_served_metrics_api_that_fails_is_still_a_failure(traffic_world):
+    traffic_world.handle.cluster.fail_next(5, status=503, matcher=metrics_api_requests)
+    with pytest.raises(ProviderError, match="503") as failed:
+        provider(traffic_world).namespace_metrics("bookstore", 30)
+    assert not isinstance(failed.value, ProviderAbsent)
 
 
 def test_default_provider_of_a_cluster_is_the_smi_metrics_api(traffic_world):

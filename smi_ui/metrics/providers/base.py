@@ -15,6 +15,10 @@ class ProviderDisabled(ProviderError):
     """Live figures are switched off for the cluster: expected, so not counted as a failure."""
 
 
+class ProviderAbsent(ProviderDisabled):
+    """The cluster does not serve the API the provider reads: its usual state, not a failure; says what to do."""
+
+
 class MetricsProvider(Protocol):
     def namespace_metrics(self, namespace: str, window_seconds: float) -> NamespaceMetrics:
         """Per-workload and per-edge figures of `namespace` over the last `window_seconds`."""

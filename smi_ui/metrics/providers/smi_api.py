@@ -16,7 +16,11 @@ from smi_ui.smi.durations import go_duration_seconds
 from smi_ui.smi.quantity import InvalidQuantity, quantity_value
 
 from ..figures import EdgeKey, Figures, NamespaceMetrics, figures_from_counts
-from .base import ProviderError
+from .base import ProviderAbsent, ProviderError
+
+#: What the pages say for a cluster without the API (most real clusters): nothing failed.
+ABSENT = ("this cluster serves no SMI metrics API (metrics.smi-spec.io/v1alpha1); configure the Prometheus "
+          "provider with METRICS_PROVIDERS")
 
 _LATENCY_UNITS_TO_MS = {"ms": 1.0, "": 1.0, "s": 1000.0, "seconds": 1000.0}
 
@@ -48,10 +52,19 @@ class SmiMetricsApiProvider:
                     key = EdgeKey(peer.get("namespace") or namespace, peer["name"], namespace, name)
                     result.edges[key] = figures_of(edge_item, window_seconds)
         except KubeApiError as error:
+            if error.status == 404 and self._absent():
+                raise ProviderAbsent(ABSENT) from error
             raise ProviderError(f"SMI metrics API: {error}") from error
         except (InvalidQuantity, KeyError, TypeError, ValueError, AttributeError) as error:
             raise ProviderError(f"SMI metrics API sent an unreadable document: {error}") from error
         return result
+
+    def _absent(self) -> bool:
+        """Whether a 404 means the API is not served at all (rather than a path of it not found)."""
+        try:
+            return not self.client.served()
+        except KubeApiError:
+            return False
 
 
 def figures_of(item: dict[str, Any], requested_window: float) -> Figures:
