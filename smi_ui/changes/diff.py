@@ -30,8 +30,12 @@ def to_yaml(document: dict[str, Any] | None) -> str:
     return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
-def unified_diff(before: dict[str, Any] | None, after: dict[str, Any] | None, *, name: str = "object") -> str:
-    """The diff a reviewer reads: bookkeeping left out, so only real changes show."""
+def unified_diff(before: dict[str, Any] | None, after: dict[str, Any] | None, *, name: str = "object",
+                 labels: tuple[str, str] = ("current", "after")) -> str:
+    """The diff a reviewer reads: bookkeeping left out, so only real changes show.
+
+    `labels` name the two sides in the headers (an edit: current/after; a comparison: the two revisions).
+    """
     old = to_yaml(for_display(before)).splitlines(keepends=True)
     new = to_yaml(for_display(after)).splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, fromfile=f"{name} (current)", tofile=f"{name} (after)"))
+    return "".join(difflib.unified_diff(old, new, fromfile=f"{name} ({labels[0]})", tofile=f"{name} ({labels[1]})"))

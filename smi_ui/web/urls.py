@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, clusters, edit, objects, overview, policy, splits, topology
+from .views import audit, audit_entry, clusters, edit, objects, overview, policy, splits, topology
 
 app_name = "web"
 
@@ -10,6 +10,7 @@ OBJECT = CLUSTER + "objects/<str:namespace>/"
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("audit/", audit.audit_log, name="audit"),
+    path("audit/<int:sequence>/", audit_entry.audit_entry, name="audit-entry"),
     path("clusters/", clusters.cluster_list, name="clusters"),
     path(CLUSTER, clusters.cluster_detail, name="cluster"),
     path(CLUSTER + "policy/", policy.access_policy, name="policy"),

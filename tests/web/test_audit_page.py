@@ -148,3 +148,38 @@ def test_entry_text_is_escaped(auditor):
         record_attempt(Attempt(action="update", summary="<script>alert(1)</script>"), outcome="denied")
     body = auditor.get("/audit/").content.decode()
     assert "<script>alert(1)" not in body and "&lt;script&gt;" in body and "<b>mallory" not in body
+
+
+def test_an_entry_page_shows_everything_recorded_about_the_attempt(auditor):
+    before = {"apiVersion": "split.smi-spec.io/v1alpha4", "kind": "TrafficSplit",
+              "metadata": {"name": "web", "namespace": "bookstore"},
+              "spec": {"service": "web", "backends": [{"service": "web-v1", "weight": 80}]}}
+    after = {**before, "spec": {"service": "web", "backends": [{"service": "web-v1", "weight": 60}]}}
+    with context.bound(actor="olivia", source="dashboard", ip="203.0.113.7", user_agent="Firefox/140",
+                       request_id="req-42"):
+        entry = record_attempt(Attempt(action="update", cluster_name="prod", kind="TrafficSplit", namespace="bookstore",
+                                       name="web", base_resource_version="17", before=before, after=after,
+                                       summary="weights web-v1=60"),
+                               outcome="rejected", message="admission webhook said no",
+                               errors=[{"path": "spec.backends[0].weight", "message": "too low", "code": "min"}])
+        record_attempt(Attempt(action="update", cluster_name="prod", kind="TrafficSplit", namespace="bookstore",
+                               name="web", dry_run=True), outcome="succeeded")
+    listing = auditor.get("/audit/").content.decode()
+    assert f'href="/audit/{entry.sequence}/"' in listing
+    body = html.unescape(auditor.get(f"/audit/{entry.sequence}/").content.decode())
+    for fact in ("olivia", "203.0.113.7", "Firefox/140", "req-42", "resourceVersion 17", "admission webhook said no",
+                 "spec.backends[0].weight", "too low", entry.hash, entry.prev_hash, "UTC"):
+        assert fact in body, fact
+    diff = body.split('data-testid="audit-diff">')[1].split("</pre>")[0]
+    assert "-    weight: 80" in diff and "+    weight: 60" in diff and "(before)" in diff and "(after)" in diff
+    assert f'/audit/{entry.sequence + 1}/' in body  # the preview made in the same request is linked
+
+
+def test_an_entry_outside_the_readers_scope_is_not_found(client, world):
+    add("pat", "succeeded", namespace="bookstore", cluster=world.cluster.name)
+    AuditEntry.objects.update(cluster_id=world.cluster.pk)
+    sequence = AuditEntry.objects.get().sequence
+    client.force_login(make_user("ada", Role.AUDITOR, cluster=world.cluster, namespace="storefront"))
+    assert client.get(f"/audit/{sequence}/").status_code == 404
+    client.force_login(make_user("vic", Role.VIEWER))
+    assert client.get(f"/audit/{sequence}/").status_code == 404
