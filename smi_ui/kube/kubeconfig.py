@@ -30,6 +30,8 @@ from smi_ui.smi.errors import FieldError
 
 #: A kubeconfig is a few KiB; anything far larger is a mistake or an attack.
 MAX_KUBECONFIG_BYTES = 256 * 1024
+#: Far deeper than any kubeconfig (extensions included), far shallower than Python's recursion limit.
+MAX_NESTING = 64
 #: A CA bundle, certificate, key or token file.
 MAX_REFERENCED_FILE_BYTES = 1024 * 1024
 
@@ -78,13 +80,22 @@ class KubeconfigError(ValueError):
 
 
 class _KubeconfigLoader(yaml.SafeLoader):
-    """Safe YAML without aliases: kubeconfigs never need them, and they let a few bytes expand."""
+    """Safe YAML without aliases (they let a few bytes expand) and shallow (a kubeconfig nests ~6 deep)."""
+
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted in a kubeconfig", mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_NESTING:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_NESTING} deep", mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def parse(text: str | bytes) -> dict[str, Any]:
@@ -97,8 +108,6 @@ def parse(text: str | bytes) -> dict[str, Any]:
         document = yaml.load(text, Loader=_KubeconfigLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         raise KubeconfigError([_problem("", f"not valid YAML: {error}", "invalid-yaml")]) from None
-    except RecursionError:
-        raise KubeconfigError([_problem("", "nested too deeply", "invalid-yaml")]) from None
     if not isinstance(document, dict):
         raise KubeconfigError([_problem("", "a kubeconfig is a YAML mapping (apiVersion, clusters, users, "
                                            "contexts)", "invalid")])
@@ -341,6 +350,12 @@ def prepare_import(document: Mapping[str, Any], context: str, base_dir: Path,
     Problems name the fields of the original file (`users[3].user.client-key`).
     """
     reduced, origin = only_context(document, context)
+    named = (reduced["contexts"][0].get("context") or {}) if reduced["contexts"] else {}
+    missing = [_problem(f"contexts[0].context.{key}", f"names no {key} {named[key]!r} of this file", "invalid")
+               for key, section in (("cluster", "clusters"), ("user", "users"))
+               if named.get(key) and not reduced[section]]
+    if missing:
+        raise relocate(KubeconfigError(missing), origin)
     try:
         prepared = inline_file_references(reduced, base_dir)
         check(prepared, allowed_exec_commands=allowed_exec_commands)

@@ -127,6 +127,16 @@ def test_a_file_given_twice_is_refused_as_kubectl_does(tmp_path, elsewhere):
     assert not Cluster.objects.exists()
 
 
+def test_a_context_naming_a_user_the_file_lacks_is_refused(tmp_path):
+    path = write_kubeconfig(tmp_path, {}, {"token": "t"}, others=1)
+    document = yaml.safe_load(path.read_text())
+    document["contexts"][1]["context"]["user"] = "typo"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(CommandError, match=r"contexts\[1\]\.context\.user: names no user 'typo'"):
+        add(path)
+    assert not Cluster.objects.exists()
+
+
 def test_a_row_stored_with_a_file_path_earlier_gets_a_clear_client_error(tmp_path):
     """Imports before files were inlined stored paths; the client is not built from them."""
     (tmp_path / "ca.crt").write_bytes(CERT)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -130,11 +131,20 @@ def test_the_admin_form_refuses_a_kubeconfig_hidden_behind_another_method(admin_
     assert not Cluster.objects.exists()
 
 
-def test_the_admin_form_refuses_alias_bombs_without_expanding_them(admin_client):
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
-    response = admin_post(admin_client, bomb)
-    assert response.status_code == 200 and "aliases" in response.content.decode()
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    (ALIAS_BOMB, "aliases (*name) are not accepted"),
+    ("a: " + "[" * 5000 + "]" * 5000, "nested more than 64 deep"),
+    ("preferences: {}\n" + "# padding\n" * 30000, "a kubeconfig may have at most 262144 bytes"),
+], ids=["alias-bomb", "deep-nesting", "oversized"])
+def test_the_admin_form_refuses_hostile_yaml_quickly_without_expanding_it(admin_client, text, reason):
+    started = time.monotonic()
+    response = admin_post(admin_client, text)
+    assert response.status_code == 200 and reason in response.content.decode()
+    assert time.monotonic() - started < 5  # bounded work (generous: a loaded test machine)
     assert not Cluster.objects.exists()
 
 
