@@ -25,3 +25,9 @@ urlpatterns = [
     path("api/", include("smi_ui.api.urls")),
     path("", include("smi_ui.web.urls")),
 ]
+
+# Error pages in the product's style with the request id (JSON error bodies under /api/).
+handler400 = "smi_ui.web.views.errors.bad_request"
+handler403 = "smi_ui.web.views.errors.permission_denied"
+handler404 = "smi_ui.web.views.errors.page_not_found"
+handler500 = "smi_ui.web.views.errors.server_error"
