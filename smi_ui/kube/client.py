@@ -64,12 +64,9 @@ def kubeconfig_for(access: ClusterAccess) -> dict[str, Any]:
 
 def allowed_exec_commands() -> tuple[str, ...]:
     """The operator's exec allow-list (settings `KUBECONFIG_EXEC_ALLOWED_COMMANDS`); none without Django."""
-    try:
-        from django.conf import settings
+    from django.conf import settings
 
-        return tuple(getattr(settings, kubeconfigs.ALLOW_LIST_SETTING, ()))
-    except ImportError:  # pragma: no cover - the dashboard always runs with Django
-        return ()
+    return tuple(getattr(settings, kubeconfigs.ALLOW_LIST_SETTING, ())) if settings.configured else ()
 
 
 def api_client_for(access: ClusterAccess, *, allowed_exec: Collection[str] | None = None) -> k8s.ApiClient:

@@ -187,7 +187,7 @@ def only_context(document: Mapping[str, Any], name: str) -> tuple[dict[str, Any]
     return reduced, origin
 
 
-def relocate(error: KubeconfigError, origin: Mapping[str, str], prefix: str = "") -> KubeconfigError:
+def relocate(error: KubeconfigError, origin: Mapping[str, str]) -> KubeconfigError:
     """The same problems with paths of a reduced copy mapped back to the original document."""
     moved = []
     for problem in error.problems:
@@ -196,7 +196,7 @@ def relocate(error: KubeconfigError, origin: Mapping[str, str], prefix: str = ""
             if path == reduced or path.startswith((reduced + ".", reduced + "[")):
                 path = original + path[len(reduced):]
                 break
-        moved.append(_problem(f"{prefix}{path}", problem.message, problem.code))
+        moved.append(_problem(path, problem.message, problem.code))
     return KubeconfigError(moved)
 
 
@@ -232,28 +232,28 @@ def _exec_problems(path: str, spec: Any, allowed: Collection[str] | None) -> lis
     command = spec.get("command")
     if not isinstance(command, str) or not command.strip():
         return [_problem(f"{path}.command", "required: the command to run", "invalid")]
-    problems = []
+    found = []
     if "/" in command and not posixpath.isabs(command):
-        problems.append(_problem(f"{path}.command", f"{command!r} is a relative path; give an absolute path or a "
+        found.append(_problem(f"{path}.command", f"{command!r} is a relative path; give an absolute path or a "
                                                    "name looked up on PATH", "exec-not-allowed"))
     elif not command_allowed(command, allowed):
         listed = ", ".join(allowed) or "empty"
-        problems.append(_problem(f"{path}.command", f"{command!r} is not in {ALLOW_LIST_SETTING} ({listed}): "
+        found.append(_problem(f"{path}.command", f"{command!r} is not in {ALLOW_LIST_SETTING} ({listed}): "
                                                    "not run", "exec-not-allowed"))
     args = spec.get("args") or []
     if not isinstance(args, list) or not all(isinstance(arg, str) for arg in args):
-        problems.append(_problem(f"{path}.args", "must be a list of strings", "invalid"))
+        found.append(_problem(f"{path}.args", "must be a list of strings", "invalid"))
     env = spec.get("env") or []
     if not isinstance(env, list):
-        return [*problems, _problem(f"{path}.env", "must be a list of {name, value}", "invalid")]
+        return [*found, _problem(f"{path}.env", "must be a list of {name, value}", "invalid")]
     for index, item in enumerate(env):
         name = item.get("name") if isinstance(item, dict) else None
         if not isinstance(name, str) or not isinstance(item.get("value"), str):
-            problems.append(_problem(f"{path}.env[{index}]", "must be a mapping of string name and value", "invalid"))
+            found.append(_problem(f"{path}.env[{index}]", "must be a mapping of string name and value", "invalid"))
         elif name in EXEC_ENV_REFUSED or name.startswith(EXEC_ENV_REFUSED_PREFIXES):
-            problems.append(_problem(f"{path}.env[{index}].name", f"{name} changes which program runs or what it "
+            found.append(_problem(f"{path}.env[{index}].name", f"{name} changes which program runs or what it "
                                                                  "loads: not accepted", "exec-env"))
-    return problems
+    return found
 
 
 def problems(document: Any, *, allowed_exec_commands: Collection[str] | None = None) -> list[FieldError]:

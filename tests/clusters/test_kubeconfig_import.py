@@ -170,3 +170,23 @@ def test_a_cluster_imported_with_relative_ca_and_token_files_syncs_after_the_fil
                  what="the cluster connected over TLS with the inlined CA and token")
     finally:
         sync.stop()
+
+
+# ---- a client that cannot be built says why ---------------------------------------------------
+
+
+def test_a_client_that_cannot_be_built_raises_a_typed_error_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(ClusterClientError, match="in-cluster service account: Service host/port is not set"):
+        api_client_for(access_for(Cluster(name="pod", auth_method="in-cluster")))
+    token_without_token = Cluster(name="t", auth_method="token", api_server="https://10.0.0.1:6443")
+    with pytest.raises(ClusterClientError, match="stored token credentials are incomplete"):
+        api_client_for(access_for(token_without_token))
+    failing = tmp_path / "failing-plugin"
+    failing.write_text("#!/bin/sh\necho 'no credentials for you' >&2\nexit 3\n")
+    failing.chmod(0o700)
+    broken = Cluster(name="exec", auth_method="kubeconfig")
+    broken.set_credentials({"kubeconfig": yaml.safe_load(write_kubeconfig(tmp_path, {}, {"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(failing)}}).read_text())})
+    with pytest.raises(ClusterClientError, match="the exec plugin gave no credential"):
+        api_client_for(access_for(broken), allowed_exec=[str(failing)])
