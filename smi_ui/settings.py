@@ -147,6 +147,8 @@ else:
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", [])
 # The audit chain is sealed with HMAC keys, newest first (see audit/keys.py); default derived from SECRET_KEY.
 AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", [])
+# API tokens expire at most this many days after they are issued (0: no maximum).
+API_TOKEN_MAX_DAYS = int(env_float("API_TOKEN_MAX_DAYS", 90, minimum=0))
 # Commands kubeconfig exec plugins may run (names looked up on PATH, or absolute paths); only
 # `clusters add --kubeconfig` accepts exec plugins at all, and only for these (kube/kubeconfig.py).
 KUBECONFIG_EXEC_ALLOWED_COMMANDS = env_list("KUBECONFIG_EXEC_ALLOWED_COMMANDS", [])

@@ -49,6 +49,10 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    may_issue_tokens = models.BooleanField(
+        default=False, help_text="Whether automation holding this token may issue tokens (never tokens that may)")
+    issued_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="issued",
+                                  help_text="The token that issued this one; revoking it revokes this one too")
 
     class Meta:
         ordering = ["-created_at"]

@@ -285,7 +285,8 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "user", "created_at", "last_used_at", "expires_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "user", "created_at", "last_used_at", "expires_at", "revoked_at",
+                  "may_issue_tokens"]
         read_only_fields = ["id", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
         extra_kwargs = {"name": {"max_length": 100}}
 

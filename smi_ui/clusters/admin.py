@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from smi_ui.audit.admin_audit import AuditedAdminMixin
 from smi_ui.kube import kubeconfig as kubeconfigs
 
+from .crypto import CredentialsUnreadable
 from .models import AuthMethod, Cluster, KindStatus
 
 
@@ -63,14 +65,28 @@ class ClusterAdminForm(forms.ModelForm):
 
 class KindStatusInline(admin.TabularInline):
     model = KindStatus
+    verbose_name_plural = "kind statuses"
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # written by sync only
     readonly_fields = ["kind", "api_version", "state", "listed", "last_error", "stale_since", "last_event_at"]
     fields = readonly_fields
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Every create, edit and delete is an audit entry; credentials appear in it only as changed or not."""
+
+    audit_secret_fields = ("credentials_encrypted",)
+
+    def audit_secret_value(self, obj: Any, field_name: str) -> Any:
+        try:
+            return obj.credentials  # the plaintext's fingerprint: the ciphertext changes on every save
+        except CredentialsUnreadable:  # unreadable with today's keys: fingerprint what is stored
+            return getattr(obj, field_name)
+
     form = ClusterAdminForm
     list_display = ["name", "api_server", "auth_method", "state", "stale_since", "last_event_at", "is_demo"]
     list_filter = ["state", "auth_method", "is_demo"]

@@ -4,22 +4,31 @@ tokens minting tokens, rewriting audit history in the database, forced re-verifi
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
+from rest_framework.test import APIClient
 
+from smi_ui.accounts.models import ApiToken, Grant
 from smi_ui.accounts.roles import Role
+from smi_ui.accounts.tokens import authenticate_token, issue_token, revoke_token
 from smi_ui.audit import chain, keys
 from smi_ui.audit.models import AuditChainHead, AuditEntry
 from smi_ui.audit.services import Attempt, record_attempt
+from smi_ui.clusters.models import Cluster, KindStatus
 from smi_ui.env import secret_key_weakness
+from smi_ui.inventory.models import KubeObject
 from tests.edit_support import make_user
 
 REPO = Path(__file__).resolve().parents[2]
@@ -179,3 +188,179 @@ def test_a_weak_secret_key_stops_startup_unless_debugging(tmp_path):
     allowed = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env={**env, "DEBUG": "true"},
                              capture_output=True, text=True, timeout=120)
     assert allowed.returncode == 0, allowed.stderr
+
+
+# --- admin changes are audited or impossible ---------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    return client
+
+
+def entries(action: str, kind: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action, kind=kind).order_by("sequence"))
+
+
+@pytest.mark.django_db
+def test_a_grant_turning_a_viewer_into_an_admin_is_an_audit_entry(admin_client):
+    vera = make_user("vera", Role.VIEWER)
+    grant = Grant.objects.get(user=vera)
+    response = admin_client.post(f"/admin/accounts/grant/{grant.pk}/change/",
+                                 {"role": Role.ADMIN, "user": vera.pk, "group": "", "cluster": "", "namespace": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Grant.objects.get(pk=grant.pk).role == Role.ADMIN
+    [entry] = entries("admin-change", "Grant")
+    assert (entry.actor, entry.outcome) == ("root", "succeeded")
+    assert entry.before["role"] == Role.VIEWER and entry.after["role"] == Role.ADMIN
+    response = admin_client.post(f"/admin/accounts/grant/{grant.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Grant.objects.filter(pk=grant.pk).exists()
+    [deleted] = entries("admin-delete", "Grant")
+    assert deleted.before["role"] == Role.ADMIN and deleted.after is None
+    assert chain.verify().ok
+
+
+@pytest.mark.django_db
+def test_joining_the_admins_group_in_the_admin_is_an_audit_entry(admin_client):
+    vera = make_user("vera", Role.VIEWER)
+    admins = Group.objects.get(name="admins")
+    page = admin_client.get(f"/admin/auth/user/{vera.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(groups=[admins.pk], user_permissions=[], is_active="on",
+                date_joined_0=vera.date_joined.strftime("%Y-%m-%d"),
+                date_joined_1=vera.date_joined.strftime("%H:%M:%S"))
+    data.pop("last_login", None)
+    data.pop("date_joined", None)
+    response = admin_client.post(f"/admin/auth/user/{vera.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    [entry] = entries("admin-change", "User")
+    assert entry.before["groups"] == [] and entry.after["groups"] == ["admins"]
+    assert entry.after["password"].startswith("set, fingerprint ") and "md5" not in json.dumps(entry.after)
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_cannot_be_revived_in_the_admin(admin_client):
+    owner = make_user("otto", Role.OPERATOR)
+    record, token = issue_token(owner, "ci")
+    revoke_token(record)
+    revoked_at = ApiToken.objects.get(pk=record.pk).revoked_at
+    response = admin_client.post(f"/admin/accounts/apitoken/{record.pk}/change/",
+                                 {"name": "ci", "expires_at_0": "", "expires_at_1": "", "revoked_at_0": "",
+                                  "revoked_at_1": ""})
+    assert response.status_code == 403
+    assert admin_client.post(f"/admin/accounts/apitoken/{record.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ApiToken.objects.get(pk=record.pk).revoked_at == revoked_at
+    assert authenticate_token(token) is None
+    live, _ = issue_token(owner, "deploy")
+    response = admin_client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [live.pk]})
+    assert response.status_code == 302
+    assert ApiToken.objects.get(pk=live.pk).revoked_at is not None
+    [entry] = entries("revoke-token", "ApiToken")
+    assert entry.actor == "root" and live.prefix in entry.summary
+
+
+def cluster_form(**fields) -> dict:
+    data = {"name": "lab", "api_server": "https://lab.example:6443", "auth_method": "token", "token": "t0ken-one",
+            "kubeconfig_context": "", "enabled": "on", "ca_data": "", "client_cert": "", "client_key": "",
+            "kubeconfig": "", "kind_statuses-TOTAL_FORMS": "0", "kind_statuses-INITIAL_FORMS": "0",
+            "kind_statuses-MIN_NUM_FORMS": "0", "kind_statuses-MAX_NUM_FORMS": "1000"}
+    data.update(fields)
+    return data
+
+
+@pytest.mark.django_db
+def test_creating_and_editing_a_cluster_in_the_admin_are_audit_entries(admin_client):
+    response = admin_client.post("/admin/clusters/cluster/add/", cluster_form())
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    cluster = Cluster.objects.get(name="lab")
+    [created] = entries("admin-create", "Cluster")
+    assert (created.actor, created.cluster_id, created.cluster_name) == ("root", cluster.pk, "lab")
+    assert created.after["api_server"] == "https://lab.example:6443"
+    assert created.after["credentials_encrypted"].startswith("set, fingerprint ")
+    assert "t0ken-one" not in json.dumps(created.after)
+    response = admin_client.post(f"/admin/clusters/cluster/{cluster.pk}/change/",
+                                 cluster_form(api_server="https://evil.example:6443", token="t0ken-two"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    [changed] = entries("admin-change", "Cluster")
+    assert changed.before["api_server"] == "https://lab.example:6443"
+    assert changed.after["api_server"] == "https://evil.example:6443"
+    assert changed.before["credentials_encrypted"] != changed.after["credentials_encrypted"]
+    assert "t0ken-two" not in json.dumps(changed.after)
+    KindStatus.objects.create(cluster=cluster, kind="TrafficSplit", api_version="split.smi-spec.io/v1alpha4")
+    page = admin_client.get(f"/admin/clusters/cluster/{cluster.pk}/change/").content.decode().lower()
+    assert "kind statuses" in page and "kind statuss" not in page
+
+
+@pytest.mark.django_db
+def test_inventory_rows_cannot_be_deleted_or_changed_in_the_admin(admin_client):
+    cluster = Cluster.objects.create(name="lab")
+    row = KubeObject.objects.create(cluster=cluster, api_version="v1", kind="Service", namespace="shop", name="web",
+                                    uid="u1", resource_version="1", raw={}, observed_at=timezone.now())
+    assert admin_client.post(f"/admin/inventory/kubeobject/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = admin_client.post("/admin/inventory/kubeobject/", {"action": "delete_selected",
+                                                                 "_selected_action": [row.pk], "post": "yes"})
+    assert KubeObject.objects.filter(pk=row.pk).exists()
+    assert response.status_code in (200, 302)
+    assert admin_client.post(f"/admin/inventory/kubeobject/{row.pk}/change/", {"name": "x"}).status_code == 403
+
+
+# --- token rules -------------------------------------------------------------------------------
+
+
+def bearer(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.mark.django_db
+def test_a_token_cannot_mint_tokens_unless_granted():
+    owner = make_user("otto", Role.OPERATOR)
+    _, plain = issue_token(owner, "ci")
+    response = bearer(plain).post("/api/access/tokens/", {"name": "offspring"}, format="json")
+    assert response.status_code == 403 and response.json()["errors"][0]["message"].startswith("this token may not")
+    assert not ApiToken.objects.filter(name="offspring").exists()
+    assert entries("issue-token", "ApiToken")[-1].outcome == "denied"
+    parent, granted = issue_token(owner, "minter", may_issue_tokens=True)
+    asked_to_mint = bearer(granted).post("/api/access/tokens/", {"name": "x", "may_issue_tokens": True},
+                                         format="json")
+    assert asked_to_mint.status_code == 400 and asked_to_mint.json()["errors"][0]["path"] == "may_issue_tokens"
+    child = bearer(granted).post("/api/access/tokens/", {"name": "child"}, format="json")
+    assert child.status_code == 201 and child.json()["may_issue_tokens"] is False
+    record = ApiToken.objects.get(name="child")
+    assert record.issued_by_id == parent.pk and record.expires_at <= parent.expires_at
+    assert bearer(child.json()["token"]).get("/api/me/").status_code == 200
+    assert bearer(granted).delete(f"/api/access/tokens/{parent.pk}/").status_code == 204
+    assert bearer(child.json()["token"]).get("/api/me/").status_code in (401, 403)  # revoked with its issuer
+
+
+@pytest.mark.django_db
+def test_an_expiry_in_the_past_is_a_400_naming_the_field():
+    session = APIClient()
+    session.force_authenticate(make_user("otto", Role.OPERATOR))
+    past = (timezone.now() - timedelta(minutes=1)).isoformat()
+    response = session.post("/api/access/tokens/", {"name": "late", "expires_at": past}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"path": "expires_at", "message": "must be in the future", "code": "past"}]
+    assert not ApiToken.objects.filter(name="late").exists()
+    assert entries("issue-token", "ApiToken")[-1].outcome == "rejected"
+
+
+@pytest.mark.django_db
+@override_settings(API_TOKEN_MAX_DAYS=30)
+def test_tokens_live_at_most_api_token_max_days():
+    session = APIClient()
+    session.force_authenticate(make_user("otto", Role.OPERATOR))
+    too_long = (timezone.now() + timedelta(days=31)).isoformat()
+    response = session.post("/api/access/tokens/", {"name": "forever", "expires_at": too_long}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["path"] == "expires_at"
+    assert "API_TOKEN_MAX_DAYS" in response.json()["errors"][0]["message"]
+    created = session.post("/api/access/tokens/", {"name": "default"}, format="json")
+    assert created.status_code == 201
+    expires = ApiToken.objects.get(name="default").expires_at
+    assert timedelta(days=29, hours=23) < expires - timezone.now() <= timedelta(days=30)
+    with override_settings(API_TOKEN_MAX_DAYS=0):  # no maximum
+        assert session.post("/api/access/tokens/", {"name": "long", "expires_at": too_long},
+                            format="json").status_code == 201

@@ -7,16 +7,17 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.generics import ListCreateAPIView, RetrieveDestroyAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from smi_ui.accounts.audit import record_access_change
 from smi_ui.accounts.models import ApiToken, Grant
 from smi_ui.accounts.permissions import may
 from smi_ui.accounts.roles import Action
-from smi_ui.accounts.tokens import issue_token, revoke_token
+from smi_ui.accounts.tokens import TokenRuleError, issue_token, revoke_token_audited
 from smi_ui.audit.models import Outcome
-from smi_ui.audit.services import Attempt, record_attempt
 
 from ..permissions import CanManageAccess
 from ..serializers import ApiTokenCreatedSerializer, ApiTokenSerializer, GrantSerializer, MeSerializer
@@ -24,7 +25,7 @@ from .base import ApiView
 
 
 def _audit_access_change(action: str, what: str, summary: str) -> None:
-    record_attempt(Attempt(action=action, kind=what, summary=summary), outcome=Outcome.SUCCEEDED)
+    record_access_change(action, what, summary)
 
 
 class GrantList(ApiView, ListCreateAPIView):
@@ -62,8 +63,22 @@ class TokenList(ApiView, ListCreateAPIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = ApiTokenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        record, token = issue_token(request.user, body.validated_data["name"],
-                                    expires_at=body.validated_data.get("expires_at"))
+        issuer = request.auth if isinstance(request.auth, ApiToken) else None
+        if issuer is not None and not issuer.may_issue_tokens:
+            message = "this token may not issue tokens: issue one from a browser session or `manage.py tokens`"
+            record_access_change("issue-token", "ApiToken", f"token {issuer.prefix}… tried to issue a token",
+                                 outcome=Outcome.DENIED, message=message)
+            raise PermissionDenied(message)
+        try:
+            record, token = issue_token(request.user, body.validated_data["name"],
+                                        expires_at=body.validated_data.get("expires_at"),
+                                        may_issue_tokens=body.validated_data.get("may_issue_tokens", False),
+                                        issued_by=issuer)
+        except TokenRuleError as error:
+            record_access_change("issue-token", "ApiToken", "refused to issue a token", outcome=Outcome.REJECTED,
+                                 message=error.message,
+                                 errors=[{"path": error.field, "message": error.message, "code": error.code}])
+            raise ValidationError({error.field: [ErrorDetail(error.message, code=error.code)]}) from None
         _audit_access_change("issue-token", "ApiToken", f"issued token {record.prefix}… ({record.name})")
         data = ApiTokenCreatedSerializer(record).data
         data["token"] = token
@@ -82,8 +97,7 @@ class TokenDetail(ApiView, RetrieveDestroyAPIView):
         return tokens.filter(user=self.request.user)
 
     def perform_destroy(self, instance: ApiToken) -> None:
-        revoke_token(instance)
-        _audit_access_change("revoke-token", "ApiToken", f"revoked token {instance.prefix}… of {instance.user}")
+        revoke_token_audited(instance)
 
 
 class Me(ApiView):

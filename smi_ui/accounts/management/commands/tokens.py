@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from smi_ui.accounts.models import ApiToken
-from smi_ui.accounts.tokens import issue_token, revoke_token
+from smi_ui.accounts.tokens import TokenRuleError, issue_token, revoke_token_audited
 
 
 class Command(BaseCommand):
@@ -19,6 +19,8 @@ class Command(BaseCommand):
         create = commands.add_parser("create", help="issue a token; it is printed once and never stored")
         create.add_argument("username")
         create.add_argument("--name", default="automation")
+        create.add_argument("--may-issue-tokens", action="store_true",
+                            help="let automation holding this token issue tokens (which themselves may not)")
         listing = commands.add_parser("list", help="tokens (never their values)")
         listing.add_argument("--user")
         revoke = commands.add_parser("revoke", help="revoke a token by id")
@@ -29,7 +31,10 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["username"]).first()
             if user is None:
                 raise CommandError(f"no user {options['username']!r}")
-            _, token = issue_token(user, options["name"])
+            try:
+                _, token = issue_token(user, options["name"], may_issue_tokens=options["may_issue_tokens"])
+            except TokenRuleError as error:
+                raise CommandError(f"{error.field}: {error.message}") from None
             self.stdout.write(token)
         elif options["command"] == "list":
             tokens = ApiToken.objects.select_related("user")
@@ -42,5 +47,5 @@ class Command(BaseCommand):
             record = ApiToken.objects.filter(pk=options["token_id"]).first()
             if record is None:
                 raise CommandError(f"no token with id {options['token_id']}")
-            revoke_token(record)
+            revoke_token_audited(record)
             self.stdout.write(f"revoked token {record.pk} ({record.name})")
