@@ -5,6 +5,7 @@ the analysis computed once per inventory change); the CSV export still has every
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
@@ -12,11 +13,13 @@ import time
 import pytest
 from django.core.cache import cache
 from django.http import StreamingHttpResponse
+from django.test import AsyncRequestFactory, RequestFactory
 
 from smi_ui.accounts.roles import Role
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.services import upsert_object
 from smi_ui.policy import selectors
+from smi_ui.web.views.policy import streamed
 from tests.web.conftest import logged_in  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +116,26 @@ def test_the_access_csv_streams_every_one_of_the_n_squared_rows(big):
     assert len(rows) == N * N
     assert {(row["source"], row["match"]) for row in rows} >= {("caller-0", "m0"), (f"caller-{N - 1}", f"m{N - 1}")}
     print(f"N={N}: access CSV of {len(rows)} rows, {len(text) / 1e6:.1f} MB in {elapsed:.1f} s")
+
+
+def test_under_asgi_the_export_is_an_async_stream_not_a_list():
+    """Django collects a plain iterator into a list before sending it over ASGI: the export must not be one."""
+    produced = []
+
+    def chunks():
+        for index in range(3):
+            produced.append(index)
+            yield f"line {index}\n"
+
+    request = AsyncRequestFactory().get("/clusters/big/policy/access.csv")
+    response = StreamingHttpResponse(streamed(request, chunks()), content_type="text/csv")
+    assert response.is_async
+
+    async def first_chunk():
+        iterator = aiter(response.streaming_content)
+        return await anext(iterator)
+
+    assert asyncio.run(first_chunk()) == b"line 0\n"
+    assert produced == [0], "one chunk produced per chunk sent, not the whole export up front"
+    plain = iter(["x"])
+    assert streamed(RequestFactory().get("/"), plain) is plain  # WSGI streams plain iterators as they are
