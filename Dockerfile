@@ -27,4 +27,5 @@ RUN SECRET_KEY=collectstatic-only-thrown-away-with-this-build-layer-0123456789 S
 ENV STATIC_ROOT=/app/staticfiles
 USER 10001
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "smi_ui.asgi:application"]
+# daphne with query values kept out of its access log (smi_ui.ops.webserver).
+CMD ["python", "-m", "smi_ui.ops.webserver", "-b", "0.0.0.0", "-p", "8000", "smi_ui.asgi:application"]

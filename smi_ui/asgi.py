@@ -25,14 +25,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from smi_ui.live.broadcast import set_serving_loop  # noqa: E402
 from smi_ui.live.origins import SameOriginValidator  # noqa: E402
+from smi_ui.ops.proxy import ForwardedClientMiddleware  # noqa: E402
 from smi_ui.routing import websocket_urlpatterns  # noqa: E402
 
-router = ProtocolTypeRouter(
+# Behind a TLS proxy, the client's address from trusted proxies' X-Forwarded-For (smi_ui.ops.proxy).
+router = ForwardedClientMiddleware(ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
-)
+))
 
 
 async def application(scope, receive, send):

@@ -16,6 +16,7 @@ from smi_ui.audit.models import AuditEntry
 from smi_ui.changes.diff import to_yaml
 from smi_ui.changes.ownership import controller_of
 from smi_ui.clusters.models import Cluster
+from smi_ui.clusters.visibility import CLUSTER_WIDE_FIELDS, sees_whole_cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.smi.kinds import KINDS_BY_NAME
 from smi_ui.smi.names import is_dns1123_label
@@ -42,13 +43,31 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ClusterSerializer(serializers.ModelSerializer):
-    """A cluster as users may see it: where and how it is, never how we authenticate to it."""
+    """A cluster as users may see it: where and how it is, never how we authenticate to it.
+
+    Its API server, version and sync error are null for a reader of some namespaces only,
+    as on the overview (smi_ui.clusters.visibility decides for both).
+    """
+
+    api_server = serializers.CharField(read_only=True, allow_null=True,
+                                       help_text="null unless you may read the whole cluster")
+    server_version = serializers.CharField(read_only=True, allow_null=True,
+                                           help_text="null unless you may read the whole cluster")
+    last_error = serializers.CharField(read_only=True, allow_null=True,
+                                       help_text="null unless you may read the whole cluster")
 
     class Meta:
         model = Cluster
         fields = ["id", "name", "api_server", "auth_method", "is_demo", "enabled", "state", "state_detail",
                   "last_error", "stale_since", "last_event_at", "server_version", "served_kinds", "discovered_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Cluster) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not sees_whole_cluster(request.user, instance):
+            data.update(dict.fromkeys(CLUSTER_WIDE_FIELDS))
+        return data
 
 
 def object_url(obj: KubeObject) -> str:

@@ -1,12 +1,19 @@
-"""The demo cluster: a sandbox holding the demo world, started when no kubeconfig exists."""
+"""The demo cluster: a sandbox holding the demo world, started when no kubeconfig exists.
+
+Like a real cluster it answers only its token: the dashboard's kubeconfig carries it, and a
+request without it (any other program on the machine) is refused, reads and writes alike,
+except the version and health paths a real API server shows to anyone.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from django.conf import settings
 
+from smi_ui.sandbox.auth import MASTERS, User
 from smi_ui.sandbox.demo import DEMO_LAYOUT, demo_objects
 from smi_ui.sandbox.server import SandboxCluster
 
@@ -29,7 +36,8 @@ def user_kubeconfig() -> Path | None:
 
 def start_demo_cluster(layout: str = DEMO_LAYOUT) -> tuple[SandboxCluster, Cluster]:
     """Start the demo sandbox on a free loopback port, with simulated traffic, and (re-)register it."""
-    sandbox = SandboxCluster(layout, demo_objects(layout)).start()
+    token = secrets.token_urlsafe(32)  # new with every start: yesterday's kubeconfig opens nothing
+    sandbox = SandboxCluster(layout, demo_objects(layout), tokens={token: User("admin", (MASTERS,))}).start()
     sandbox.attach_simulator()  # serves the SMI metrics API, so live figures work out of the box
     kubeconfig = Path(settings.DATA_DIR) / "demo-kubeconfig"
     sandbox.write_kubeconfig(kubeconfig, user="admin")

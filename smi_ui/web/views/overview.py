@@ -7,9 +7,9 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from smi_ui.accounts.permissions import may, visible_clusters_q, visible_q
-from smi_ui.accounts.roles import Action
+from smi_ui.accounts.permissions import visible_clusters_q, visible_q
 from smi_ui.clusters.models import Cluster, SyncState
+from smi_ui.clusters.visibility import sees_whole_cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.policy.selectors import cluster_findings
 from smi_ui.smi.kinds import KINDS, KINDS_BY_NAME
@@ -33,7 +33,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         rows.append({
             "cluster": cluster,
             # the API server, its errors and per-kind sync progress describe the whole cluster
-            "cluster_wide": may(request.user, Action.VIEW, cluster_id=cluster.pk, namespace=""),
+            "cluster_wide": sees_whole_cluster(request.user, cluster),
             "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in KINDS],
             "errors": findings.errors,
             "warnings": findings.warnings,
