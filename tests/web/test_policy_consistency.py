@@ -70,6 +70,7 @@ def test_overview_topology_policy_and_report_agree_while_traffic_is_watched(watc
     expected = {"error": 4 if access_control else 1, "warning": 0}  # 3 unallowed edges + the planted mistake
     assert counts == dict.fromkeys(counts, expected)
     modes = {page: access_mode(seen[page]) for page in ("topology", "policy", "report")}
+    modes["overview"] = re.search(r'data-testid="overview-access-mode">access control (\w+)', seen["overview"]).group(1)
     assert modes == dict.fromkeys(modes, "on" if access_control else "off")
     assert "not known" not in seen["policy"] and "unknown" not in seen["report"]
 
