@@ -174,6 +174,10 @@ class EditOptionsSerializer(serializers.Serializer):
     preview = serializers.BooleanField(default=False, help_text="Return the diff and the dry-run verdict; no write")
     force = serializers.BooleanField(default=False, help_text="Edit even if a controller manages the object "
                                                               "(needs the admin role)")
+    drop_fields = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=64, required=False, default=list,
+        help_text="Fields the write may lose because the version it is written in cannot hold them "
+                  "(`[\"spec.matches\"]`); without them such a write is refused with 409 naming the fields")
 
 
 class BasedEditSerializer(EditOptionsSerializer):
@@ -247,6 +251,9 @@ class EditResultSerializer(serializers.Serializer):
     diff = serializers.CharField(allow_blank=True)
     verdict = VerdictSerializer()
     audit_id = serializers.IntegerField(allow_null=True)
+    lost_fields = serializers.ListField(child=serializers.DictField(child=serializers.CharField()),
+                                        help_text="Fields the object holds that this write loses (or, previewed, "
+                                                  "would lose): they are in `diff` as removed")
 
     def get_resource_version(self, result: Any) -> str:
         return str(((result.object or {}).get("metadata") or {}).get("resourceVersion") or "")

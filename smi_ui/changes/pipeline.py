@@ -54,7 +54,7 @@ from .errors import (
     problem,
 )
 from .ownership import controller_of
-from .versions import ServedVersions, own_version, served_versions
+from .versions import ServedVersions, check_fields, own_version, refresh_served, served_versions
 
 Verb = Literal["create", "update", "delete"]
 #: Builds the desired object from the current one (None when creating), in `version`.
@@ -84,6 +84,7 @@ class EditRequest:
     force: bool = False
     version_hint: str | None = None  # write in this version when the cluster serves it
     create_if_missing: bool = False  # revert of a deleted object
+    drop_fields: tuple[str, ...] = ()  # fields the user agrees the write may lose (see versions.check_fields)
 
 
 @dataclass
@@ -109,6 +110,7 @@ class EditResult:
     verdict: Verdict
     forced: bool = False
     audit_id: int | None = None
+    lost_fields: list[dict[str, str]] = field(default_factory=list)  # fields the write loses (or would)
 
     @property
     def diff(self) -> str:
@@ -194,7 +196,7 @@ def _run(actor: Actor, request: EditRequest, attempt: Attempt) -> EditResult:
             raise InvalidEdit([problem("base_resource_version", "name the resourceVersion this edit is based on",
                                        "required")])
         try:
-            current, version = _read_current(writer, target, served, request.version_hint)
+            current, version, served = _read_current_during_switch(writer, target, served, request.version_hint)
         except ObjectNotFound:
             if not request.create_if_missing:
                 raise
@@ -216,18 +218,19 @@ def _run(actor: Actor, request: EditRequest, attempt: Attempt) -> EditResult:
         attempt.after = _for_audit(desired)
         if errors:
             raise InvalidEdit(errors)
+    shown, lost = _held_fields(writer, request, attempt, verb, current, desired, version, served)
     resource = smi_resource(target.info, version)
     verdict, dry = _dry_run(writer, verb, resource, target, desired, current)
     if not verdict.accepted and not request.preview:
         raise ClusterRejected(verdict.errors or [problem("", verdict.message, "rejected")], current=current)
     if request.preview:
-        return EditResult(request.action, True, attempt.api_version, dry if verdict.accepted else None, current,
-                          desired, verdict, forced=attempt.forced)
+        return EditResult(request.action, True, attempt.api_version, dry if verdict.accepted else None, shown,
+                          desired, verdict, forced=attempt.forced, lost_fields=lost)
     written = _write(writer, verb, resource, target, desired, current)
     _store(actor, target, verb, written, current)
     attempt.after = _for_audit(written) if verb != "delete" else None
-    return EditResult(request.action, False, attempt.api_version, written if verb != "delete" else None, current,
-                      desired, verdict, forced=attempt.forced)
+    return EditResult(request.action, False, attempt.api_version, written if verb != "delete" else None, shown,
+                      desired, verdict, forced=attempt.forced, lost_fields=lost)
 
 
 def _authorize(actor: Actor, request: EditRequest) -> None:
@@ -239,6 +242,41 @@ def _authorize(actor: Actor, request: EditRequest) -> None:
     if not actor.may(request.permission, kind=target.info.kind, **where):
         raise EditDenied([problem("", f"your roles do not allow {request.action} on {target.info.kind} in "
                                       f"{target.cluster.name}/{target.namespace}", "permission-denied")])
+
+
+def _read_current_during_switch(writer: ObjectWriter, target: Target, served: ServedVersions, hint: str | None
+                                ) -> tuple[dict[str, Any], str, ServedVersions]:
+    """As `_read_current`; a 404 may come from a CRD that just switched versions: discovery is read
+    again and, when it changed, the read is retried once in what the cluster serves now."""
+    try:
+        return (*_read_current(writer, target, served, hint), served)
+    except ObjectNotFound:
+        fresh = _call(lambda: refresh_served(target.cluster, target.info, writer.transport))
+        if fresh is None or fresh == served:
+            raise
+    return (*_read_current(writer, target, fresh, hint), fresh)
+
+
+def _held_fields(writer: ObjectWriter, request: EditRequest, attempt: Attempt, verb: Verb,
+                 current: dict[str, Any] | None, desired: dict[str, Any] | None, version: str,
+                 served: ServedVersions) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """The object as the diff should show it, and the fields the write loses (refused unless dropped)."""
+    if verb != "update" or current is None:
+        return current, []
+    target = request.target
+    views = []
+    for other in served.versions:
+        if other != version:
+            with contextlib.suppress(ObjectNotFound):
+                views.append(_get(writer, target, other))
+    check = check_fields(target.cluster, target.info, current, desired, version, views, drop=request.drop_fields,
+                         refuse=not request.preview)
+    if not check.lost:
+        return current, []
+    attempt.before = _for_audit(check.before)
+    paths = ", ".join(field.path for field in check.lost)
+    attempt.summary += f"; {'would drop' if request.preview else 'drops'} {paths} (not in {version})"
+    return check.before, [field.as_dict() for field in check.lost]
 
 
 def _read_current(writer: ObjectWriter, target: Target, served: ServedVersions,

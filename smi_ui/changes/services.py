@@ -10,7 +10,7 @@ dry-run verdict without writing.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -27,7 +27,7 @@ from .actors import Actor
 from .errors import InvalidEdit, ObjectNotFound, problem
 from .manifests import json_problems
 from .pipeline import EditRequest, EditResult, Target, execute, model_errors, preparing
-from .versions import in_version, relabel
+from .versions import drop_fields_given, in_version, relabel
 
 TRAFFIC_SPLIT = kind_info("TrafficSplit")
 #: Metadata a client may set; everything else in metadata is the cluster's and is kept as it is.
@@ -41,10 +41,16 @@ SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation", 
 
 
 def set_split_weights(actor: Actor, cluster: Cluster, namespace: str, name: str, weights: Mapping[str, Any], *,
-                      base_resource_version: str | None, preview: bool = False, force: bool = False) -> EditResult:
-    """New weights for some or all backends (in the split's own units); the others keep theirs."""
+                      base_resource_version: str | None, preview: bool = False, force: bool = False,
+                      drop_fields: Sequence[str] | None = None) -> EditResult:
+    """New weights for some or all backends (in the split's own units); the others keep theirs.
+
+    Every edit of an existing object takes `drop_fields`: the fields the user agrees the
+    write may lose when the version it is written in cannot hold them (otherwise refused).
+    """
     with preparing(actor, "set-weights", Action.EDIT_WEIGHTS, cluster, kind="TrafficSplit", namespace=namespace,
                    name=name):
+        drops = drop_fields_given(drop_fields)
         if not isinstance(weights, Mapping) or not weights:
             raise InvalidEdit([problem("weights", "give at least one backend and its weight", "required")])
     summary = "set weights " + ", ".join(f"{service}={weight}" for service, weight in weights.items())
@@ -71,15 +77,17 @@ def set_split_weights(actor: Actor, cluster: Cluster, namespace: str, name: str,
 
     return execute(actor, EditRequest("set-weights", Action.EDIT_WEIGHTS, _target(cluster, TRAFFIC_SPLIT, namespace,
                                                                                  name),
-                                      "update", plan, summary, base_resource_version, preview, force))
+                                      "update", plan, summary, base_resource_version, preview, force,
+                                      drop_fields=drops))
 
 
 def add_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, service: str, weight: Any, *,
-                base_resource_version: str | None, preview: bool = False, force: bool = False) -> EditResult:
+                base_resource_version: str | None, preview: bool = False, force: bool = False,
+                drop_fields: Sequence[str] | None = None) -> EditResult:
     """One more backend Service with its weight."""
     with preparing(actor, "add-backend", Action.EDIT_POLICY, cluster, kind="TrafficSplit", namespace=namespace,
                    name=name):
-        pass  # nothing to check before reading the split; refuses those who may edit nowhere
+        drops = drop_fields_given(drop_fields)  # nothing else to check before reading the split
 
     def plan(current: dict[str, Any] | None, version: str) -> dict[str, Any]:
         split = _split(current, version)
@@ -97,15 +105,16 @@ def add_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, servi
     return execute(actor, EditRequest("add-backend", Action.EDIT_POLICY, _target(cluster, TRAFFIC_SPLIT, namespace,
                                                                                 name),
                                       "update", plan, f"add backend {service}={weight}", base_resource_version,
-                                      preview, force))
+                                      preview, force, drop_fields=drops))
 
 
 def remove_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, service: str, *,
-                   base_resource_version: str | None, preview: bool = False, force: bool = False) -> EditResult:
+                   base_resource_version: str | None, preview: bool = False, force: bool = False,
+                   drop_fields: Sequence[str] | None = None) -> EditResult:
     """Drop one backend Service (its traffic goes to the others, in their proportions)."""
     with preparing(actor, "remove-backend", Action.EDIT_POLICY, cluster, kind="TrafficSplit", namespace=namespace,
                    name=name):
-        pass  # nothing to check before reading the split; refuses those who may edit nowhere
+        drops = drop_fields_given(drop_fields)  # nothing else to check before reading the split
 
     def plan(current: dict[str, Any] | None, version: str) -> dict[str, Any]:
         split = _split(current, version)
@@ -118,7 +127,7 @@ def remove_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, se
     return execute(actor, EditRequest("remove-backend", Action.EDIT_POLICY, _target(cluster, TRAFFIC_SPLIT, namespace,
                                                                                    name),
                                       "update", plan, f"remove backend {service}", base_resource_version, preview,
-                                      force))
+                                      force, drop_fields=drops))
 
 
 # --- any SMI kind -----------------------------------------------------------------------------
@@ -150,7 +159,8 @@ def create_object(actor: Actor, cluster: Cluster, manifest: dict[str, Any], *, p
 
 
 def update_object(actor: Actor, cluster: Cluster, kind: str, namespace: str, name: str, manifest: dict[str, Any], *,
-                  base_resource_version: str | None, preview: bool = False, force: bool = False) -> EditResult:
+                  base_resource_version: str | None, preview: bool = False, force: bool = False,
+                  drop_fields: Sequence[str] | None = None) -> EditResult:
     """Replace an object's content (spec, labels, annotations) with the manifest's.
 
     Metadata the cluster owns (uid, ownerReferences, finalizers...) and `status` are kept
@@ -158,6 +168,7 @@ def update_object(actor: Actor, cluster: Cluster, kind: str, namespace: str, nam
     """
     with preparing(actor, "update", Action.EDIT_POLICY, cluster, kind=kind, namespace=namespace, name=name):
         info = _kind(kind)
+        drops = drop_fields_given(drop_fields)
         manifest_kind, version = _kind_and_version(manifest)
         if manifest_kind is not info:
             raise InvalidEdit([problem("kind", f"this is a {info.kind}, not a {manifest_kind.kind}", "kind")])
@@ -171,7 +182,7 @@ def update_object(actor: Actor, cluster: Cluster, kind: str, namespace: str, nam
 
     return execute(actor, EditRequest("update", Action.EDIT_POLICY, _target(cluster, info, namespace, name), "update",
                                       plan, f"update {info.kind} {namespace}/{name}", base_resource_version, preview,
-                                      force, version_hint=version))
+                                      force, version_hint=version, drop_fields=drops))
 
 
 def delete_object(actor: Actor, cluster: Cluster, kind: str, namespace: str, name: str, *,
@@ -185,7 +196,8 @@ def delete_object(actor: Actor, cluster: Cluster, kind: str, namespace: str, nam
 
 
 def revert_to_revision(actor: Actor, revision: Revision, *, base_resource_version: str | None,
-                       preview: bool = False, force: bool = False) -> EditResult:
+                       preview: bool = False, force: bool = False,
+                       drop_fields: Sequence[str] | None = None) -> EditResult:
     """Make the object look as it did at `revision` again (re-created if it was deleted since).
 
     For a deletion, the state restored is the object as it was just before it was deleted.
@@ -197,6 +209,7 @@ def revert_to_revision(actor: Actor, revision: Revision, *, base_resource_versio
         if not isinstance(state, dict):
             raise InvalidEdit([problem("revision", f"revision {revision.pk} holds no object to restore", "empty")])
         info = _kind(revision.kind)
+        drops = drop_fields_given(drop_fields)
     state = copy.deepcopy(state)
     version = split_api_version(str(state.get("apiVersion") or ""))[1]
 
@@ -211,7 +224,7 @@ def revert_to_revision(actor: Actor, revision: Revision, *, base_resource_versio
     return execute(actor, EditRequest("revert", Action.EDIT_POLICY,
                                       _target(revision.cluster, info, revision.namespace, revision.name), "update",
                                       plan, summary, base_resource_version, preview, force, version_hint=version,
-                                      create_if_missing=True))
+                                      create_if_missing=True, drop_fields=drops))
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -8,15 +8,9 @@ JSON.
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import pytest
 
-from smi_ui.sandbox.crds import crd_objects
-from smi_ui.sandbox.server import project_schemas
-from smi_ui.smi.layouts import layout
-
+from .crd_versions import split_crd
 from .support import Api, split, splits_path
 
 covers = pytest.mark.covers
@@ -28,23 +22,6 @@ AB_TEST = {
              "backends": [{"service": "catalog", "weight": 50}, {"service": "catalog-beta", "weight": 50}]},
 }
 AB_PATH = splits_path(version="{version}") + "/catalog-ab-test"
-
-
-def split_crd(*versions: str, storage: str | None = None) -> dict[str, Any]:
-    """The TrafficSplit CRD serving `versions` (schemas as published: v1alpha2 has no `matches`)."""
-    sources = {"v1alpha2": "osm", "v1alpha4": "smi-sdk-go"}
-    crd: dict[str, Any] | None = None
-    entries = []
-    for version in versions:
-        found = next(c for c in crd_objects(layout(sources[version]), project_schemas())
-                     if c["metadata"]["name"] == "trafficsplits.split.smi-spec.io")
-        crd = crd or copy.deepcopy(found)
-        entry = copy.deepcopy(next(v for v in found["spec"]["versions"] if v["name"] == version))
-        entry["storage"] = version == (storage or versions[0])
-        entries.append(entry)
-    assert crd is not None
-    crd["spec"]["versions"] = entries
-    return crd
 
 
 def ab_path(version: str) -> str:

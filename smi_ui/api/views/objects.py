@@ -129,7 +129,8 @@ class ObjectDetail(ObjectAddressMixin, ApiView):
         manifest = manifest_from_input(data.get("manifest"), data.get("yaml"))
         result = services.update_object(self.actor(), self.cluster(), self.kind().kind, kwargs["namespace"],
                                          kwargs["name"], manifest, base_resource_version=data["base_resource_version"],
-                                         preview=data["preview"], force=data["force"])
+                                         preview=data["preview"], force=data["force"],
+                                         drop_fields=data["drop_fields"])
         return edit_response(result)
 
     @extend_schema(parameters=[DeleteQuerySerializer], responses={200: EditResultSerializer})
@@ -175,7 +176,8 @@ class ObjectRevert(ObjectAddressMixin, ApiView):
         )
         result = services.revert_to_revision(self.actor(), revision,
                                              base_resource_version=data["base_resource_version"],
-                                             preview=data["preview"], force=data["force"])
+                                             preview=data["preview"], force=data["force"],
+                                             drop_fields=data["drop_fields"])
         return edit_response(result)
 
 
@@ -201,7 +203,8 @@ class SplitWeights(SplitEditView):
         cluster, namespace, name = self.split_address()
         result = services.set_split_weights(self.actor(), cluster, namespace, name, data["weights"],
                                             base_resource_version=data["base_resource_version"],
-                                            preview=data["preview"], force=data["force"])
+                                            preview=data["preview"], force=data["force"],
+                                            drop_fields=data["drop_fields"])
         return edit_response(result)
 
 
@@ -218,7 +221,7 @@ class SplitBackendAdd(SplitEditView):
         cluster, namespace, name = self.split_address()
         result = services.add_backend(self.actor(), cluster, namespace, name, data["service"], data["weight"],
                                       base_resource_version=data["base_resource_version"], preview=data["preview"],
-                                      force=data["force"])
+                                      force=data["force"], drop_fields=data["drop_fields"])
         return edit_response(result)
 
 
@@ -235,5 +238,5 @@ class SplitBackendRemove(SplitEditView):
         cluster, namespace, name = self.split_address()
         result = services.remove_backend(self.actor(), cluster, namespace, name, data["service"],
                                          base_resource_version=data["base_resource_version"], preview=data["preview"],
-                                         force=data["force"])
+                                         force=data["force"], drop_fields=data["drop_fields"])
         return edit_response(result)
