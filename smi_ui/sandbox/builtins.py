@@ -2,15 +2,20 @@
 
 Services get a cluster IP and port defaults, Deployments report their replicas as
 available, Pods run, Namespaces are Active and get a `default` ServiceAccount - so the
-objects a dashboard reads look like a healthy cluster's, not like bare manifests.
+objects a dashboard reads look like a healthy cluster's, not like bare manifests -
+and the namespace controller finishes what deleting a namespace starts.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .crds import establish
+from .resources import ResourceType
+from .store import GroupResource, ObjectStore, StoredEvent
 
 _cluster_ips = itertools.count(10)
 _pod_ips = itertools.count(10)
@@ -116,8 +121,18 @@ def deployment_status(obj: dict[str, Any]) -> dict[str, Any]:
 def _namespace(obj: dict[str, Any], old: dict[str, Any] | None) -> None:
     metadata = obj.setdefault("metadata", {})
     metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = metadata.get("name", "")
-    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
-    obj["status"] = (old or {}).get("status") or {"phase": "Active"}
+    spec = obj.setdefault("spec", {})
+    if old is None:  # created with the `kubernetes` finalizer, which only the namespace controller removes
+        finalizers = list(spec.get("finalizers") or [])
+        spec["finalizers"] = finalizers if NAMESPACE_FINALIZER in finalizers else [*finalizers, NAMESPACE_FINALIZER]
+        obj["status"] = {"phase": "Active"}
+        return
+    kept = ((old.get("spec") or {}).get("finalizers"))  # updates cannot change them (the finalize call can)
+    if kept is None:
+        spec.pop("finalizers", None)
+    else:
+        spec["finalizers"] = list(kept)
+    obj["status"] = old.get("status") or {"phase": "Active"}
 
 
 def _crd(obj: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -156,3 +171,125 @@ def system_objects() -> list[dict[str, Any]]:
 
 def default_service_account(namespace: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}
+
+
+NAMESPACES = ("", "namespaces")
+NAMESPACE_FINALIZER = "kubernetes"
+# The namespace controller's conditions: (type, reason and message when all is well).
+_NAMESPACE_CONDITIONS = (
+    ("NamespaceDeletionDiscoveryFailure", "ResourcesDiscovered", "All resources successfully discovered"),
+    ("NamespaceDeletionGroupVersionParsingFailure", "ParsedGroupVersions",
+     "All legacy kube types successfully parsed"),
+    ("NamespaceDeletionContentFailure", "ContentDeleted",
+     "All content successfully deleted, may be waiting on finalization"),
+    ("NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"),
+    ("NamespaceFinalizersRemaining", "ContentHasNoFinalizers", "All content-preserving finalizers finished"),
+)
+
+
+@dataclass
+class NamespaceController:
+    """kube-controller-manager's namespace controller for namespaces being deleted.
+
+    A deleted namespace is only marked Terminating by the API server; this controller
+    then deletes its content through the normal delete path (so finalizers hold objects
+    and mark them deleting), reports what remains in the namespace's status conditions,
+    waits for held objects to go, and finally removes its `kubernetes` finalizer from
+    `spec.finalizers` - the namespace disappears once no finalizers remain.
+    """
+
+    store: ObjectStore
+    types: Callable[[], list[ResourceType]]
+    delete: Callable[[ResourceType, str, str], None]
+    defer: Callable[[Callable[[], None]], None]
+    now: Callable[[], str]
+    _waiting: dict[str, list[tuple[GroupResource, Callable[[StoredEvent], None]]]] = field(default_factory=dict)
+
+    def sync(self, name: str) -> None:
+        """One pass over a terminating namespace (the controller's reconcile)."""
+        self._stop_waiting(name)
+        namespace = self.store.get(NAMESPACES, "", name)
+        if namespace is None or not (namespace.get("metadata") or {}).get("deletionTimestamp"):
+            return
+        remaining: dict[GroupResource, int] = {}
+        held_by: dict[str, int] = {}
+        seen: set[GroupResource] = set()
+        for resource_type in self.types():
+            resource = resource_type.group_resource
+            if not resource_type.namespaced or resource_type.virtual or resource in seen:
+                continue
+            seen.add(resource)
+            for obj in self.store.list(resource, name):
+                if not obj["metadata"].get("deletionTimestamp"):
+                    self.delete(resource_type, name, obj["metadata"]["name"])
+            left = self.store.list(resource, name)
+            if left:
+                remaining[resource] = len(left)
+                for obj in left:
+                    for finalizer in obj["metadata"].get("finalizers") or []:
+                        held_by[finalizer] = held_by.get(finalizer, 0) + 1
+        namespace = self._report(name, remaining, held_by)
+        if namespace is None:
+            return
+        if remaining:
+            self._wait_for_deletions(name, list(remaining))
+            return
+        self._finalize(namespace)
+
+    def _report(self, name: str, remaining: dict[GroupResource, int],
+                held_by: dict[str, int]) -> dict[str, Any] | None:
+        """Write the deletion conditions to the namespace's status when they changed."""
+        namespace = self.store.get(NAMESPACES, "", name)
+        if namespace is None:
+            return None
+        problems: dict[str, tuple[str, str]] = {}
+        if remaining:
+            counts = sorted(f"{resource}.{group} has {count} resource instances"
+                            for (group, resource), count in remaining.items())
+            problems["NamespaceContentRemaining"] = ("SomeResourcesRemain",
+                                                     "Some resources are remaining: " + ", ".join(counts))
+        if held_by:
+            counts = sorted(f"{finalizer} in {count} resource instances" for finalizer, count in held_by.items())
+            problems["NamespaceFinalizersRemaining"] = (
+                "SomeFinalizersRemain", "Some content in the namespace has finalizers remaining: " + ", ".join(counts))
+        status = namespace.setdefault("status", {})
+        previous = {c.get("type"): c for c in status.get("conditions") or []}
+        conditions = []
+        for kind, ok_reason, ok_message in _NAMESPACE_CONDITIONS:
+            reason, message = problems.get(kind, (ok_reason, ok_message))
+            state = "True" if kind in problems else "False"
+            before = previous.get(kind) or {}
+            moment = before.get("lastTransitionTime") if before.get("status") == state else self.now()
+            conditions.append({"type": kind, "status": state, "lastTransitionTime": moment, "reason": reason,
+                               "message": message})
+        if status.get("conditions") == conditions:
+            return namespace
+        status["conditions"] = conditions
+        return self.store.commit(NAMESPACES, "MODIFIED", namespace)
+
+    def _finalize(self, namespace: dict[str, Any]) -> None:
+        """The `finalize` call: drop our finalizer; with none left the namespace is deleted."""
+        spec = namespace.setdefault("spec", {})
+        finalizers = [f for f in spec.get("finalizers") or [] if f != NAMESPACE_FINALIZER]
+        if not finalizers and not namespace["metadata"].get("finalizers"):
+            # etcd's delete event carries the object as last stored (before the emptying update)
+            self.store.commit(NAMESPACES, "DELETED", namespace)
+            return
+        if finalizers != spec.get("finalizers"):
+            spec["finalizers"] = finalizers
+            self.store.commit(NAMESPACES, "MODIFIED", namespace)
+
+    def _wait_for_deletions(self, name: str, resources: list[GroupResource]) -> None:
+        """Run again once something held in the namespace is finally deleted."""
+        def listener(event: StoredEvent) -> None:
+            if event.type == "DELETED" and (event.object.get("metadata") or {}).get("namespace") == name:
+                self._stop_waiting(name)
+                self.defer(lambda: self.sync(name))
+
+        self._waiting[name] = [(resource, listener) for resource in resources]
+        for resource in resources:
+            self.store.subscribe(resource, listener)
+
+    def _stop_waiting(self, name: str) -> None:
+        for resource, listener in self._waiting.pop(name, []):
+            self.store.unsubscribe(resource, listener)

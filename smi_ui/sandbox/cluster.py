@@ -24,6 +24,7 @@ from . import fielderrors as fe
 from .crds import crd_objects
 from .decoding import decode_object, parse_body, parse_json
 from .fieldowners import Write, read_managers, record_update, server_side_apply
+from .objectmeta import mark_deleting
 from .patches import json_patch, merge_patch, strategic_merge_patch
 from .resources import CRD_GROUP_RESOURCE, ResourceCatalog, ResourceType, SchemaProvider, catalog_for
 from .selectors import FieldSelector, LabelSelector
@@ -103,6 +104,9 @@ class ClusterState:
         self.catalog: ResourceCatalog = catalog_for([])
         self.store = ObjectStore(watch_window)
         self.defer = defer or (lambda callback: callback())
+        self.namespaces = builtins.NamespaceController(
+            self.store, lambda: self.catalog.types, lambda t, ns, n: self.delete(t, ns, n, DeleteOptions()),
+            self.defer, now_text)
         self.store.subscribe(CRD_GROUP_RESOURCE, self._crd_changed)
         for obj in builtins.system_objects():
             self.admin_apply(obj, manager="kube-apiserver")
@@ -182,7 +186,8 @@ class ClusterState:
 
     # ---- admission-like checks ----------------------------------------------------------------
 
-    def _admit_namespace(self, resource_type: ResourceType, namespace: str, creating: bool) -> None:
+    def _admit_namespace(self, resource_type: ResourceType, namespace: str, creating: bool,
+                         name: str | None = None) -> None:
         """NamespaceLifecycle admission: no content in missing namespaces, no new content in terminating ones."""
         if not resource_type.namespaced:
             return
@@ -191,9 +196,10 @@ class ClusterState:
             raise not_found("", "namespaces", namespace)
         if creating and (found.get("metadata") or {}).get("deletionTimestamp"):
             message = f"unable to create new content in namespace {namespace} because it is being terminated"
-            error = forbidden(resource_type.group, resource_type.plural, None, message)
-            error.details = {"causes": [{"reason": "NamespaceTerminating", "message": message,
-                                         "field": "metadata.namespace"}], **(error.details or {})}
+            error = forbidden(resource_type.group, resource_type.plural, name, message)
+            error.details = {**(error.details or {}), "causes": [{
+                "reason": "NamespaceTerminating", "message": f"namespace {namespace} is being terminated",
+                "field": "metadata.namespace"}]}
             raise error
 
     def _check_identity(self, resource_type: ResourceType, obj: dict[str, Any], namespace: str,
@@ -244,7 +250,7 @@ class ClusterState:
     def _create(self, resource_type: ResourceType, namespace: str, obj: dict[str, Any],
                 options: WriteOptions, managed: bool = False) -> dict[str, Any]:
         """Admit, default, validate and store a new object; `managed`: managedFields are already computed."""
-        self._admit_namespace(resource_type, namespace, creating=True)
+        self._admit_namespace(resource_type, namespace, creating=True, name=(obj.get("metadata") or {}).get("name"))
         metadata = obj.setdefault("metadata", {})
         if resource_type.namespaced:
             metadata["namespace"] = namespace
@@ -370,7 +376,9 @@ class ClusterState:
         """Carry over what the server owns, bump generation, validate, record ownership, store."""
         metadata = obj.setdefault("metadata", {})
         old_meta = current["metadata"]
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
+        if not metadata.get("uid"):  # a different one is refused by validation (immutable)
+            metadata["uid"] = old_meta.get("uid")
+        for key in ("creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
             if key in old_meta:
                 metadata[key] = old_meta[key]
             else:
@@ -442,9 +450,7 @@ class ClusterState:
                 raise forbidden("", "namespaces", name, "this namespace may not be deleted")
             return self._delete_namespace(resource_type, current, options)
         if metadata.get("finalizers"):
-            if not metadata.get("deletionTimestamp"):
-                metadata["deletionTimestamp"] = now_text()
-                metadata["deletionGracePeriodSeconds"] = 0
+            if mark_deleting(metadata, now_text()):
                 if not options.dry_run:
                     current = self.store.commit(resource_type.group_resource, "MODIFIED", current)
             return self.output(resource_type, current)
@@ -472,7 +478,7 @@ class ClusterState:
 
     def _delete_namespace(self, resource_type: ResourceType, current: dict[str, Any],
                           options: DeleteOptions) -> dict[str, Any]:
-        """Namespaces go Terminating, then their content and the namespace itself disappear."""
+        """Namespaces go Terminating; the namespace controller then removes their content and them."""
         name = current["metadata"]["name"]
         if options.dry_run:
             return self.output(resource_type, current)
@@ -481,18 +487,7 @@ class ClusterState:
             current["status"] = {"phase": "Terminating"}
             current = self.store.commit(resource_type.group_resource, "MODIFIED", current)
 
-        def finish() -> None:
-            for other in self.catalog.types:
-                if not other.namespaced or other.virtual:
-                    continue
-                for obj in self.store.list(other.group_resource, name):
-                    if self.store.exists(other.group_resource, name, obj["metadata"]["name"]):
-                        self.store.commit(other.group_resource, "DELETED", obj)
-            if self.store.exists(resource_type.group_resource, "", name):
-                final = self.store.get(resource_type.group_resource, "", name) or current
-                self.store.commit(resource_type.group_resource, "DELETED", final)
-
-        self.defer(finish)
+        self.defer(lambda: self.namespaces.sync(name))
         return self.output(resource_type, current)
 
     def delete_collection(self, resource_type: ResourceType, namespace: str | None, labels: LabelSelector,

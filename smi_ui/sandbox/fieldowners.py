@@ -391,7 +391,9 @@ def server_side_apply(live: dict[str, Any] | None, config: dict[str, Any], manag
         for path in sorted(manager.fields & changed):
             conflicts.append((manager, path))
     if conflicts and not force:
-        raise ApplyConflict(conflicts)
+        conflicts = _left_after_client_side_apply_takeover(conflicts, base, write)
+        if conflicts:
+            raise ApplyConflict(conflicts)
     for manager in managers:
         if manager is not previous:
             manager.fields -= changed
@@ -400,4 +402,51 @@ def server_side_apply(live: dict[str, Any] | None, config: dict[str, Any], manag
         managers.remove(previous)
     managers.append(Manager(write.manager, "Apply", write.api_version, write.now, claimed, write.subresource))
     write_managers(merged, managers)
+    annotations = (merged.get("metadata") or {}).get("annotations") or {}
+    if write.manager == UPGRADING_MANAGER and annotations.get(LAST_APPLIED):
+        annotations[LAST_APPLIED] = last_applied(config)
     return merged
+
+
+# ---- upgrading from client-side apply (upstream's lastAppliedManager and lastAppliedUpdater) ----
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+UPGRADING_MANAGER = "kubectl"  # only `kubectl apply --server-side` upgrades; another manager opts out
+
+
+def _left_after_client_side_apply_takeover(conflicts: list[tuple[Manager, Path]], live: dict[str, Any],
+                                           write: Write) -> list[tuple[Manager, Path]]:
+    """The conflicts `kubectl` may not resolve by taking the fields a client-side apply set.
+
+    Taken are fields of the live object's last-applied configuration that still have the
+    value it gives - so `kubectl apply --server-side` after `kubectl apply` does not conflict
+    with the `kubectl-client-side-apply` manager (whose fields kubectl then moves to its own
+    Apply entry with a JSON patch of managedFields). With any other conflict left, the apply
+    fails naming only those, and takes nothing.
+    """
+    if write.manager != UPGRADING_MANAGER:
+        return conflicts
+    text = ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        applied = json.loads(text) if text else None
+    except ValueError:
+        return conflicts
+    if not isinstance(applied, dict):
+        return conflicts
+    before, now = nodes_of(applied, write.custom), nodes_of(live, write.custom)
+    allowed = {p for p in before.leaves if p in now.values
+               and (p not in now.leaves or now.values[p] == before.values[p])}
+    return [(manager, path) for manager, path in conflicts if path not in allowed]
+
+
+def last_applied(config: dict[str, Any]) -> str:
+    """The annotation's new value: the applied configuration as Go's encoding/json writes it."""
+    clean = copy.deepcopy(config)
+    annotations = (clean.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(LAST_APPLIED, None)
+    text = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                          ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text + "\n"

@@ -212,3 +212,42 @@ def _strip_generate_suffix(prefix: str, rule: NameRule) -> str:
     if rule in ("subdomain", "label", "dns1035"):
         return prefix[:-1] if prefix.endswith("-") else prefix
     return prefix
+
+
+def validate_metadata_update(metadata: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
+    """ValidateObjectMetaAccessorUpdate's rules that the server does not mend itself, in upstream order.
+
+    A deleting object takes no new finalizers (what would remove them?), and `uid` is
+    immutable: an update that sends none keeps the stored one, a different one is refused.
+    """
+    errors: list[FieldError] = []
+    if old.get("deletionTimestamp"):
+        extra = sorted(set(_strings(metadata.get("finalizers"))) - set(_strings(old.get("finalizers"))))
+        if extra:
+            found = "[]string{" + ", ".join(fe.go_quote(name) for name in extra) + "}"
+            errors.append(fe.FieldError("Forbidden", "metadata.finalizers", fe.OMIT,
+                                        f"no new finalizers can be added if the object is being deleted, "
+                                        f"found new finalizers {found}"))
+    uid = metadata.get("uid")
+    if uid and uid != old.get("uid"):
+        errors.append(fe.invalid("metadata.uid", uid, "field is immutable"))
+    return errors
+
+
+def _strings(values: Any) -> list[str]:
+    return [value for value in values or [] if isinstance(value, str)]
+
+
+def mark_deleting(metadata: dict[str, Any], now: str) -> bool:
+    """The registry's markAsDeleting for an object its finalizers hold; False when it already was.
+
+    The first mark bumps `generation` (for kinds that track it), so controllers that
+    compare observedGeneration notice the deletion; the grace period becomes 0.
+    """
+    if metadata.get("deletionTimestamp"):
+        return False
+    if isinstance(metadata.get("generation"), int) and metadata["generation"] > 0:
+        metadata["generation"] += 1
+    metadata["deletionTimestamp"] = now
+    metadata["deletionGracePeriodSeconds"] = 0
+    return True

@@ -11,13 +11,15 @@ from typing import Any
 from . import fielderrors as fe
 from .crds import validate_crd
 from .fielderrors import FieldError
-from .objectmeta import validate_metadata
+from .objectmeta import validate_metadata, validate_metadata_update
 from .resources import ResourceType
 from .schema_validation import validate as validate_schema
 
 
 def validate_object(resource_type: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
-    errors = validate_metadata(obj.get("metadata") or {}, resource_type.namespaced, resource_type.name_rule)
+    metadata = obj.get("metadata") or {}
+    errors = validate_metadata_update(metadata, old.get("metadata") or {}) if old is not None else []
+    errors.extend(validate_metadata(metadata, resource_type.namespaced, resource_type.name_rule))
     if resource_type.custom:
         errors.extend(validate_schema(obj, resource_type.schema))
     else:
