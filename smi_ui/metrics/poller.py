@@ -27,13 +27,15 @@ log = logging.getLogger(__name__)
 
 ProviderFactory = Callable[[int], MetricsProvider]
 Publisher = Callable[[dict[str, Any], list[str]], None]
+#: Marks a namespace's figures with policy verdicts (which edges the mesh denies): (cluster id, document) -> document.
+Judge = Callable[[int, dict[str, Any]], dict[str, Any]]
 
 
 class NamespacePoller:
     """Refreshes one namespace's figures every `interval` seconds in a thread of its own."""
 
     def __init__(self, cluster_id: int, namespace: str, provider_factory: ProviderFactory, *, interval: float,
-                 window_seconds: float, history: History, publisher: Publisher = publish):
+                 window_seconds: float, history: History, publisher: Publisher = publish, judge: Judge | None = None):
         self.cluster_id = cluster_id
         self.namespace = namespace
         self.provider_factory = provider_factory
@@ -41,6 +43,7 @@ class NamespacePoller:
         self.window_seconds = window_seconds
         self.history = history
         self.publisher = publisher
+        self.judge = judge
         self.latest: dict[str, Any] | None = None  # NamespaceMetrics.as_json() of the last refresh
         self.refreshes = 0
         self.refreshed = threading.Condition()
@@ -69,7 +72,7 @@ class NamespacePoller:
 
     def refresh(self) -> dict[str, Any]:
         """One refresh: query, cache, record, publish what changed; returns the new cached document."""
-        current = self._measure().as_json()
+        current = self._judged(self._measure().as_json())
         delta = metrics_delta(self.latest, current)
         with self.refreshed:
             self.latest = current
@@ -84,6 +87,17 @@ class NamespacePoller:
             message = {"type": "metrics.delta", "cluster": self.cluster_id, **delta}
             self.publisher(message, [metrics_group(self.cluster_id, self.namespace)])
         return current
+
+    def _judged(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The figures with policy verdicts; unjudged (never lost) if the inventory cannot be read now."""
+        if self.judge is None:
+            return document
+        try:
+            return self.judge(self.cluster_id, document)
+        except Exception as error:  # a database blip must not stop live figures
+            log.warning("policy verdicts for %s/%s not marked: %s", self.cluster_id, self.namespace, error)
+            close_old_connections()
+            return document
 
     def _measure(self) -> NamespaceMetrics:
         try:

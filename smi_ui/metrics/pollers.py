@@ -7,7 +7,7 @@ from typing import Any
 
 from . import conf
 from .history import History, default_history
-from .poller import NamespacePoller, ProviderFactory
+from .poller import Judge, NamespacePoller, ProviderFactory
 
 
 class PollerRegistry:
@@ -29,7 +29,7 @@ class PollerRegistry:
             if poller is None:
                 poller = self._pollers[key] = NamespacePoller(
                     cluster_id, namespace, self._factory(), interval=conf.poll_seconds(),
-                    window_seconds=conf.window_seconds(), history=self.history)
+                    window_seconds=conf.window_seconds(), history=self.history, judge=self._judge())
                 poller.start()
             return poller.latest
 
@@ -65,6 +65,11 @@ class PollerRegistry:
         if self._history is None:
             self._history = default_history()
         return self._history
+
+    def _judge(self) -> Judge:
+        from smi_ui.policy.traffic import judge_namespace_figures  # policy reads metrics: imported when used
+
+        return judge_namespace_figures
 
     def _factory(self) -> ProviderFactory:
         if self._provider_factory is None:

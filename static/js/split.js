@@ -246,11 +246,15 @@
     if (!names.length) return { missing: "no workload behind this Service" };
     if (!found.length) return { missing: "no figures for its workloads" };
     const rps = found.reduce((sum, f) => sum + (f.rps || 0), 0);
-    const measured = found.filter((f) => f.success_rate !== null && f.success_rate !== undefined);
-    const weight = measured.reduce((sum, f) => sum + (f.rps || 0), 0);
-    const success = weight > 0 ? measured.reduce((sum, f) => sum + (f.rps || 0) * f.success_rate, 0) / weight : null;
+    const denied = found.reduce((sum, f) => sum + (f.denied_rps || 0), 0);
+    // The server marks what policy denies: success counts only the requests the mesh let through.
+    const successOf = (f) => (f.allowed_success_rate !== undefined ? f.allowed_success_rate : f.success_rate);
+    const allowedRps = (f) => Math.max(0, (f.rps || 0) - (f.denied_rps || 0));
+    const measured = found.filter((f) => successOf(f) !== null && successOf(f) !== undefined);
+    const weight = measured.reduce((sum, f) => sum + allowedRps(f), 0);
+    const success = weight > 0 ? measured.reduce((sum, f) => sum + allowedRps(f) * successOf(f), 0) / weight : null;
     const p99s = found.map((f) => f.p99_ms).filter((v) => v !== null && v !== undefined);
-    return { rps, success, p99: p99s.length ? Math.max(...p99s) : null };
+    return { rps, denied, success, p99: p99s.length ? Math.max(...p99s) : null };
   }
 
   function setText(row, selector, text, title = "") {
@@ -270,7 +274,7 @@
         ? `Live traffic unavailable: ${metrics.reason}.`
         : `Live traffic unavailable: the metrics provider failed (${metrics.reason || "no reason given"}).`;
       for (const row of rows) {
-        for (const sel of ["[data-live-rps]", "[data-live-success]", "[data-live-p99]", "[data-observed-share]"]) setText(row, sel, "–");
+        for (const sel of ["[data-live-rps]", "[data-live-success]", "[data-live-p99]", "[data-live-denied]", "[data-observed-share]"]) setText(row, sel, "–");
         $("[data-observed-bar]", row).style.width = "0";
       }
       return;
@@ -281,13 +285,18 @@
     for (const row of rows) {
       const f = perBackend[row.dataset.backend];
       if (f.missing) {
-        for (const sel of ["[data-live-rps]", "[data-live-success]", "[data-live-p99]"]) setText(row, sel, "–", f.missing);
+        for (const sel of ["[data-live-rps]", "[data-live-success]", "[data-live-p99]", "[data-live-denied]"]) setText(row, sel, "–", f.missing);
         setText(row, "[data-observed-share]", "n/a", f.missing);
         $("[data-observed-bar]", row).style.width = "0";
         continue;
       }
       setText(row, "[data-live-rps]", `${f.rps.toFixed(1)} rps`);
-      setText(row, "[data-live-success]", f.success === null ? "no requests" : formatPercent(f.success * 100));
+      setText(row, "[data-live-success]", f.success === null ? "no requests" : formatPercent(f.success * 100),
+        "over the requests access policy allows");
+      const deniedNode = $("[data-live-denied]", row);
+      deniedNode.textContent = f.denied > 0 ? `${f.denied.toFixed(1)} rps` : "none";
+      deniedNode.dataset.denied = f.denied > 0 ? "yes" : "no";
+      deniedNode.title = f.denied > 0 ? "requests from callers no TrafficTarget allows: the mesh refuses them" : "";
       setText(row, "[data-live-p99]", f.p99 === null ? "–" : `${Math.round(f.p99)} ms`);
       const observed = total > 0 ? (f.rps / total) * 100 : null;
       const setShare = setTotal > 0 ? ((current[row.dataset.backend] ?? 0) / setTotal) * 100 : 0;

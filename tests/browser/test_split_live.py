@@ -212,3 +212,28 @@ def test_a_stepped_change_halts_below_the_threshold_and_walks_the_canary_up_abov
     assert not page.locator("[data-weight-slider]").first.is_disabled()
     expect(page.locator(ROW.format("bookstore-v2", "[data-observed-share]"))).to_have_text("60 %")  # traffic followed
     screenshot(page, "traffic-split-stepped")
+
+
+def test_the_canary_is_judged_by_allowed_traffic_and_passes_the_default_gate_in_the_demo(traffic_world, new_page,  # noqa: F811
+                                                                                        asgi_server):
+    """bookthief's requests are denied by policy: they show as denied, not as the canary failing its callers."""
+    make_user("oscar", Role.OPERATOR)
+    page = open_split(new_page, asgi_server, traffic_world, "oscar")
+    success = page.locator(ROW.format("bookstore-v2", "[data-live-success]"))
+    expect(success).to_have_text(re.compile(r"%$"))
+    assert percent(success.inner_text()) == pytest.approx(95, abs=0.5)  # what its real callers see, not ~79 %
+    denied = page.locator(ROW.format("bookstore-v2", "[data-live-denied]"))
+    expect(denied).to_have_text(re.compile(r"^\d+(\.\d)? rps$"))
+    assert denied.get_attribute("data-denied") == "yes"
+    expect(page.locator(ROW.format("bookstore-v1", "[data-live-success]"))).to_have_text(re.compile(r"%$"))
+    stepped = page.locator("[data-stepped]")
+    assert stepped.locator("[data-step-threshold]").input_value() == "95"  # the default gate, left as it is
+    stepped.locator("[data-step-percent]").fill("10")
+    stepped.locator("[data-step-every]").fill("1")
+    stepped.locator("[data-step-unit]").select_option("1")
+    stepped.locator("[data-step-target]").fill("30")
+    stepped.get_by_role("button", name="Start stepped change").click()
+    expect(stepped.locator("[data-step-status]")).to_contain_text("Done: bookstore-v2 at 30 % after 1 step(s).",
+                                                                  timeout=30_000)
+    assert live_weights(traffic_world) == {"bookstore-v1": 70, "bookstore-v2": 30}
+    screenshot(page, "traffic-split-denied-apart")
