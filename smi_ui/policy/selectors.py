@@ -30,7 +30,7 @@ from .analysis import PolicyAnalysis, analyse
 from .findings import Finding, ObjectRef, ObservedTraffic, Severity, observed_traffic
 from .inputs import POLICY_KINDS, PolicyInput, Row
 
-#: How long an analysis may stay cached; a change of the inventory or the grants changes the key anyway.
+#: How long an analysis may stay cached; a change of the inventory replaces it, one of the grants changes the key.
 ANALYSIS_CACHE_SECONDS = 3600
 
 
@@ -109,13 +109,19 @@ def reader_scope(user: Any, cluster: Cluster) -> tuple[str, ...]:
 
 
 def policy_analysis(user: Any, cluster: Cluster) -> PolicyAnalysis:
-    """The access graph and rule findings the user may see, computed once per inventory change."""
-    identity = repr((cluster.pk, inventory_version(cluster), reader_scope(user, cluster))).encode()
-    key = "smi-ui:policy-analysis:" + hashlib.sha256(identity).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = analyse(policy_input(user, cluster))
-        cache.set(key, found, ANALYSIS_CACHE_SECONDS)
+    """The access graph and rule findings the user may see, computed once per inventory change.
+
+    One cache entry per (cluster, reader scope), holding the inventory version it was built
+    from: a newer version replaces it, so old analyses never pile up in the cache.
+    """
+    scope = repr((cluster.pk, reader_scope(user, cluster))).encode()
+    key = "smi-ui:policy-analysis:" + hashlib.sha256(scope).hexdigest()
+    version = inventory_version(cluster)
+    cached = cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    found = analyse(policy_input(user, cluster))
+    cache.set(key, (version, found), ANALYSIS_CACHE_SECONDS)
     return found
 
 

@@ -99,6 +99,8 @@ def test_the_analysis_is_computed_once_per_inventory_change_and_per_reader_scope
                                "metadata": {"name": "api", "namespace": "shop", "uid": "sa", "resourceVersion": "3"}})
     timed_get(client, f"/clusters/{cluster.name}/policy/")
     assert len(calls) == 2, "a change of the inventory is analysed again"
+    # the new analysis replaced the old one: changes do not pile up analyses in the cache
+    assert len([key for key in cache._cache if "policy-analysis" in key]) == 1
     limited = logged_in("nina", Role.VIEWER, cluster=cluster, namespace="other")
     body = timed_get(limited, f"/clusters/{cluster.name}/policy/")[0].content.decode()
     assert len(calls) == 3, "a reader with other grants gets an analysis of what they may see"
