@@ -196,7 +196,7 @@ def check_fields(cluster: Cluster, info: KindInfo, current: dict[str, Any], desi
     undropped = [field for field in lost if field.path not in drop]
     if refuse and undropped:
         raise FieldsWouldBeLost([problem(field.path, field.message, "would-lose-field") for field in undropped],
-                                current=current, detail={"lost_fields": [field.as_dict() for field in lost]})
+                                detail={"lost_fields": [field.as_dict() for field in lost]})
     return FieldCheck(lost, before)
 
 

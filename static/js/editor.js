@@ -21,6 +21,10 @@
   let pending = "save"; // what "re-apply on top" repeats: "save" or "delete"
   let dirty = false;
   let lastFields = [];
+  // fields the object holds that the version written cannot (from the last preview), dropped only when ticked
+  let lostFields = [];
+  const dropBox = $("[data-drop]", preview);
+  const drops = () => (dropBox && dropBox.checked ? lostFields : []);
 
   // --- rows: add / remove ------------------------------------------------------------------
   form.addEventListener("click", (event) => {
@@ -212,7 +216,8 @@
       lastFields = fields;
     }
     if (state.create) return send("POST", state.api_create, { cluster: state.cluster, preview: isPreview, ...content });
-    return send("PUT", state.api_object, { base_resource_version: base, preview: isPreview, ...content });
+    return send("PUT", state.api_object, { base_resource_version: base, preview: isPreview,
+      drop_fields: isPreview ? [] : drops(), ...content });
   }
 
   function deleteRequest(isPreview) {
@@ -349,7 +354,19 @@
       }
       if (!accepted) showErrors(data.verdict.errors, data.verdict.message);
       showDiff($("[data-diff]", preview), data.diff || "(no changes)");
-      $('[data-action="apply"]', preview).disabled = !accepted;
+      lostFields = (data.lost_fields || []).map((field) => field.path);
+      const lostList = $("[data-lost-fields]", preview);
+      lostList.textContent = "";
+      for (const field of data.lost_fields || []) {
+        const item = document.createElement("li");
+        item.textContent = `${field.path}: ${field.message}`;
+        lostList.append(item);
+      }
+      $("[data-lost]", preview).hidden = lostFields.length === 0;
+      const apply = $('[data-action="apply"]', preview);
+      dropBox.checked = false;
+      apply.disabled = !accepted || lostFields.length > 0;
+      dropBox.onchange = () => { apply.disabled = !accepted || (lostFields.length > 0 && !dropBox.checked); };
       preview.hidden = false;
       (accepted ? $('[data-action="apply"]', preview) : verdict).focus?.();
       return;
