@@ -46,12 +46,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, no_sync: bool, demo: bool, access_log: str | None,
                **options) -> None:
-        from daphne.cli import CommandLineInterface
-
         from smi_ui.clusters.demo import start_demo_cluster, user_kubeconfig
         from smi_ui.clusters.models import Cluster
         from smi_ui.clusters.services import register_from_kubeconfig, register_in_cluster, running_in_cluster
         from smi_ui.clusters.sync import SyncWorker
+        from smi_ui.ops.webserver import WebServerCommandLine
 
         notes: list[str] = []
         sandbox = worker = worker_thread = None
@@ -78,7 +77,7 @@ class Command(BaseCommand):
         threading.Thread(target=self._banner_when_ready, args=(host, port, url, notes), daemon=True,
                          name="startup-banner").start()
         try:
-            CommandLineInterface().run(["-b", host, "-p", str(port), "--access-log", log_target,
+            WebServerCommandLine().run(["-b", host, "-p", str(port), "--access-log", log_target,
                                         "smi_ui.asgi:application"])
         finally:
             if worker is not None:
