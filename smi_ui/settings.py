@@ -8,6 +8,7 @@ in-memory channel layer.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # before smi_ui.accounts, whose audit receivers follow its lockout decisions
     "smi_ui.accounts",
     "smi_ui.audit",
     "smi_ui.changes",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "smi_ui.audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its page (or API error body)
 ]
 
 ROOT_URLCONF = "smi_ui.urls"
@@ -164,6 +167,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:overview"
 LOGOUT_REDIRECT_URL = "login"
+# Login lockout (django-axes, smi_ui.accounts.lockout): after LOGIN_FAILURE_LIMIT failures for one
+# username or from one address, logins are refused for LOGIN_LOCKOUT_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = ["smi_ui.accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(env_float("LOGIN_FAILURE_LIMIT", 20, minimum=1))
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = "smi_ui.accounts.lockout.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "smi_ui.accounts.lockout.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it says, however often it is hit
+AXES_ENABLE_ADMIN = False  # smi_ui.accounts.admin shows attempts read-only and audits unlocking
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -227,6 +240,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "smi_ui.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "smi_ui.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"tokens": os.environ.get("API_TOKEN_RATE", "20/minute")},  # issuing, revoking
     "UNICODE_JSON": False,  # \u-escapes: any string, even a lone surrogate from bad input, renders as JSON
 }
 SPECTACULAR_SETTINGS = {

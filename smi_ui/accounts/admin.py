@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from smi_ui.audit.admin_audit import AuditedAdminMixin
+from smi_ui.audit.admin_audit import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from .models import ApiToken, Grant
 from .tokens import revoke_token_audited
@@ -71,3 +72,34 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
     pass
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Failed logins counted towards a lockout; deleting a row unlocks (an audit entry), nothing else changes."""
+
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "path_info"]
+    list_filter = ["attempt_time"]
+    search_fields = ["username", "ip_address"]
+    readonly_fields = ["attempt_time", "username", "ip_address", "user_agent", "path_info", "http_accept",
+                       "failures_since_start"]
+    exclude = ["get_data", "post_data"]
+    audit_secret_fields = ("get_data", "post_data")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["attempt_time", "logout_time", "username", "ip_address"]
+    search_fields = ["username", "ip_address"]
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["attempt_time", "username", "ip_address", "locked_out"]
+    search_fields = ["username", "ip_address"]

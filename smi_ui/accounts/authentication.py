@@ -5,21 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
+from .lockout import lockout_minutes, token_attempt_failed, token_attempts_allowed
 from .tokens import authenticate_token
 
 KEYWORDS = (b"bearer", b"token")
 
 
 class ApiTokenAuthentication(BaseAuthentication):
-    """Authenticates automation by a hashed API token; token requests need no CSRF token."""
+    """Authenticates automation by a hashed API token; token requests need no CSRF token.
+
+    An address that presented too many unknown tokens is refused (429) before its token is even
+    looked up, so guessing cannot go on and a right guess would not be told apart from a wrong one.
+    """
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None
+        if not token_attempts_allowed(request._request):
+            raise Throttled(wait=lockout_minutes(request._request) * 60,
+                            detail="too many unknown API tokens from this address; try again later")
         if len(parts) != 2:
             raise AuthenticationFailed("the Authorization header must be `Bearer <token>`")
         try:
@@ -28,6 +36,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed("the token is not ASCII text") from None
         record = authenticate_token(token)
         if record is None:
+            token_attempt_failed(request._request, token[:12])
             raise AuthenticationFailed("the token is unknown, revoked or expired")
         return record.user, record
 

@@ -12,11 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -364,3 +365,101 @@ def test_tokens_live_at_most_api_token_max_days():
     with override_settings(API_TOKEN_MAX_DAYS=0):  # no maximum
         assert session.post("/api/access/tokens/", {"name": "long", "expires_at": too_long},
                             format="json").status_code == 201
+
+
+# --- login throttling and lockout --------------------------------------------------------------
+
+
+def log_in(client, username: str, password: str, address: str = "203.0.113.7"):
+    return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def end_lockouts() -> None:
+    """What waiting out the lockout does: every counted failure becomes older than the cool-off."""
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+
+
+@pytest.mark.django_db
+def test_the_21st_login_is_refused_even_with_the_right_password_until_the_lockout_ends(client):
+    make_user("alice")
+    assert settings.AXES_FAILURE_LIMIT == 20
+    for attempt in range(1, 20):
+        response = log_in(client, "alice", f"guess-{attempt}")
+        assert response.status_code == 200 and "didn't match" in response.content.decode()
+    twentieth = log_in(client, "alice", "guess-20")
+    assert twentieth.status_code == 429 and 'data-testid="locked-out"' in twentieth.content.decode()
+    right = log_in(client, "alice", "alice-password-long")
+    body = right.content.decode()
+    assert right.status_code == 429 and not logged_in(client)
+    assert "try again in 15 minutes" in body and 'class="card narrow"' in body and "<h1>" in body
+    assert int(right["Retry-After"]) == 15 * 60
+    assert log_in(client, "alice", "alice-password-long", address="198.51.100.9").status_code == 429  # by username
+    failed = entries("login-failed", "User")
+    assert len(failed) == 20 and {entry.name for entry in failed} == {"alice"}
+    assert failed[0].ip == "203.0.113.7" and failed[0].outcome == "denied"
+    assert "alice-password-long" not in json.dumps([entry.summary for entry in AuditEntry.objects.all()])
+    [lockout] = entries("lockout", "User")
+    assert "alice" in lockout.summary and "20 failed attempts" in lockout.summary
+    end_lockouts()
+    assert log_in(client, "alice", "alice-password-long").status_code == 302 and logged_in(client)
+    assert chain.verify().ok
+
+
+@pytest.mark.django_db
+def test_one_address_guessing_many_usernames_is_locked_out_too(client):
+    make_user("bob")
+    for attempt in range(20):
+        log_in(client, f"user-{attempt}", "guess", address="192.0.2.50")
+    assert log_in(client, "bob", "bob-password-long", address="192.0.2.50").status_code == 429
+    assert log_in(client, "bob", "bob-password-long", address="192.0.2.51").status_code == 302
+
+
+@pytest.mark.django_db
+def test_unlocking_in_the_admin_is_an_audit_entry(admin_client):
+    for attempt in range(20):
+        log_in(Client(), "carol", f"guess-{attempt}")
+    attempt = AccessAttempt.objects.get(username="carol")
+    response = admin_client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not AccessAttempt.objects.exists()
+    [unlocked] = entries("admin-delete", "AccessAttempt")
+    assert unlocked.actor == "root" and unlocked.before["username"] == "carol"
+    assert admin_client.post(f"/admin/axes/accesslog/{AccessLog.objects.first().pk}/delete/",
+                             {"post": "yes"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_api_tokens_are_not_a_guessing_oracle():
+    owner = make_user("otto", Role.OPERATOR)
+    _, real = issue_token(owner, "ci")
+    for attempt in range(19):
+        wrong = bearer(f"smiui_wrong-{attempt}").get("/api/me/", REMOTE_ADDR="203.0.113.8")
+        assert wrong.status_code in (401, 403)
+    twentieth = bearer("smiui_wrong-20").get("/api/me/", REMOTE_ADDR="203.0.113.8")
+    assert twentieth.status_code == 429 and twentieth.json()["errors"][0]["code"] == "locked_out"
+    refused = bearer(real).get("/api/me/", REMOTE_ADDR="203.0.113.8")  # a right guess now looks like a wrong one
+    assert refused.status_code == 429 and refused.json()["errors"][0]["message"].startswith("too many unknown")
+    assert int(refused["Retry-After"]) == 15 * 60
+    assert bearer(real).get("/api/me/", REMOTE_ADDR="203.0.113.9").status_code == 200  # other addresses work
+    assert len(entries("token-failed", "ApiToken")) == 20
+    [lockout] = entries("lockout", "ApiToken")
+    assert "API tokens" in lockout.summary and "203.0.113.8" in lockout.summary
+    end_lockouts()
+    assert bearer(real).get("/api/me/", REMOTE_ADDR="203.0.113.8").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_token_api_is_throttled():
+    session = APIClient()
+    session.force_authenticate(make_user("otto", Role.OPERATOR))
+    statuses = [session.post("/api/access/tokens/", {"name": f"t{n}"}, format="json").status_code
+                for n in range(21)]
+    assert statuses == [201] * 20 + [429]
+    throttled = session.post("/api/access/tokens/", {"name": "more"}, format="json")
+    assert throttled.status_code == 429 and throttled.json()["errors"][0]["code"] == "throttled"
+    assert "Retry-After" in throttled
+    assert session.get("/api/access/tokens/").status_code == 200  # listing is not limited
+    assert ApiToken.objects.count() == 20

@@ -16,6 +16,7 @@ from smi_ui.accounts.audit import record_access_change
 from smi_ui.accounts.models import ApiToken, Grant
 from smi_ui.accounts.permissions import may
 from smi_ui.accounts.roles import Action
+from smi_ui.accounts.throttles import TokenWriteThrottle
 from smi_ui.accounts.tokens import TokenRuleError, issue_token, revoke_token_audited
 from smi_ui.audit.models import Outcome
 
@@ -55,6 +56,8 @@ class TokenList(ApiView, ListCreateAPIView):
     """Your API tokens (never their values); issue a new one, shown once in the response."""
 
     serializer_class = ApiTokenSerializer
+    throttle_classes = [TokenWriteThrottle]
+    throttle_scope = "tokens"
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return ApiToken.objects.filter(user=self.request.user).select_related("user")
@@ -89,6 +92,8 @@ class TokenDetail(ApiView, RetrieveDestroyAPIView):
     """One of your tokens; DELETE revokes it (admins may revoke anyone's)."""
 
     serializer_class = ApiTokenSerializer
+    throttle_classes = [TokenWriteThrottle]
+    throttle_scope = "tokens"
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         tokens = ApiToken.objects.select_related("user")
