@@ -19,6 +19,7 @@ from .findings import (
     sorted_findings,
     traffic_findings,
     workload_identities,
+    workload_services,
 )
 from .graph import AccessGraph, access_graph
 from .inputs import Identity, PolicyInput
@@ -32,15 +33,18 @@ class PolicyAnalysis:
     rule_findings: list[Finding]
     allowed: frozenset[tuple[Identity, Identity]]
     identities: dict[tuple[str, str], Identity]
+    services: dict[tuple[str, str], tuple[str, ...]]
 
     def findings(self, observed: Iterable[ObservedTraffic] | None = None, *,
                  access_control: bool = True) -> list[Finding]:
         """Rule findings plus, with access control on, the traffic no rule allows; most serious first."""
         if observed is None or not access_control:
             return list(self.rule_findings)
-        return sorted_findings([*self.rule_findings, *traffic_findings(self.allowed, self.identities, observed)])
+        return sorted_findings([*self.rule_findings, *traffic_findings(self.allowed, self.identities, observed,
+                                                                              self.services)])
 
 
 def analyse(policy: PolicyInput) -> PolicyAnalysis:
     graph = access_graph(policy)
-    return PolicyAnalysis(graph, rule_findings(policy), allowed_pairs(graph), workload_identities(policy))
+    return PolicyAnalysis(graph, rule_findings(policy), allowed_pairs(graph), workload_identities(policy),
+                          workload_services(policy))

@@ -109,7 +109,8 @@ def unallowed_traffic_findings(policy: PolicyInput, observed: Iterable[ObservedT
     observed = [edge for edge in observed if edge.rps > 0]
     if not access_control or not observed:
         return []
-    return traffic_findings(allowed_pairs(access_graph(policy)), workload_identities(policy), observed)
+    return traffic_findings(allowed_pairs(access_graph(policy)), workload_identities(policy), observed,
+                            workload_services(policy))
 
 
 def allowed_pairs(graph: AccessGraph) -> frozenset[tuple[Identity, Identity]]:
@@ -124,9 +125,40 @@ def workload_identities(policy: PolicyInput) -> dict[tuple[str, str], Identity]:
             for row in policy.of_kind("Deployment")}
 
 
+def workload_services(policy: PolicyInput) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(namespace, Deployment) -> the Services whose selector picks its pods (selector ⊆ pod labels)."""
+    by_label: dict[tuple[str, str, str], set[str]] = {}
+    for row in policy.of_kind("Deployment"):
+        for label, value in (row.normalized.get("pod_labels") or {}).items():
+            by_label.setdefault((row.namespace, label, str(value)), set()).add(row.name)
+    found: dict[tuple[str, str], list[str]] = {}
+    for service in policy.of_kind("Service"):
+        selector = service.normalized.get("selector") or {}
+        selected: set[str] | None = None
+        for label, value in selector.items():
+            matching = by_label.get((service.namespace, label, str(value)), set())
+            selected = set(matching) if selected is None else selected & matching
+            if not selected:
+                break
+        for workload in selected or ():
+            found.setdefault((service.namespace, workload), []).append(service.name)
+    return {key: tuple(sorted(names)) for key, names in found.items()}
+
+
 def traffic_findings(allowed: frozenset[tuple[Identity, Identity]], identities: dict[tuple[str, str], Identity],
-                     observed: Iterable[ObservedTraffic]) -> list[Finding]:
-    """The unallowed-traffic findings of `observed`, given what policy allows (access control on)."""
+                     observed: Iterable[ObservedTraffic],
+                     services: dict[tuple[str, str], tuple[str, ...]] | None = None) -> list[Finding]:
+    """The unallowed-traffic findings of `observed`, given what policy allows (access control on).
+
+    Each concerns both Deployments and the Services in front of them (`services`), where
+    readers meet the problem on the topology and the object pages.
+    """
+    services = services or {}
+
+    def ends(namespace: str, workload: str) -> tuple[ObjectRef, ...]:
+        return (ObjectRef("Deployment", namespace, workload),
+                *(ObjectRef("Service", namespace, name) for name in services.get((namespace, workload), ())))
+
     found: list[Finding] = []
     for edge in observed:
         source = identities.get((edge.source_namespace, edge.source))
@@ -139,8 +171,7 @@ def traffic_findings(allowed: frozenset[tuple[Identity, Identity]], identities: 
             "but no TrafficTarget rule in effect allows it; with access control on, the mesh denies these requests",
             f"add a TrafficTarget in {destination.namespace} with destination {destination.name} and source "
             f"{source}, or stop {edge.source} from calling {edge.destination}",
-            (ObjectRef("Deployment", edge.source_namespace, edge.source),
-             ObjectRef("Deployment", edge.destination_namespace, edge.destination))))
+            (*ends(edge.source_namespace, edge.source), *ends(edge.destination_namespace, edge.destination))))
     return found
 
 

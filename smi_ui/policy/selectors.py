@@ -30,13 +30,15 @@ from .analysis import PolicyAnalysis, analyse
 from .findings import Finding, ObjectRef, ObservedTraffic, Severity, observed_traffic
 from .inputs import POLICY_KINDS, PolicyInput, Row
 
+#: What the analysis reads: policy, and the Services in front of workloads (findings name them too).
+READ_KINDS = (*POLICY_KINDS, "Service")
 #: How long an analysis may stay cached; a change of the inventory replaces it, one of the grants changes the key.
 ANALYSIS_CACHE_SECONDS = 3600
 
 
 def policy_input(user: Any, cluster: Cluster) -> PolicyInput:
     """The policy rows of `cluster` the user may see; namespaces they may see count as fully known."""
-    objects = (KubeObject.objects.filter(cluster=cluster, kind__in=POLICY_KINDS).filter(visible_q(user))
+    objects = (KubeObject.objects.filter(cluster=cluster, kind__in=READ_KINDS).filter(visible_q(user))
                .values_list("kind", "namespace", "name", "normalized"))
     rows = [Row(kind, namespace, name, normalized or {}) for kind, namespace, name, normalized in objects]
     known = set(KubeObject.objects.filter(cluster=cluster, kind="Namespace").filter(visible_namespaces_q(user))
@@ -95,7 +97,7 @@ def observed_traffic_for(user: Any, cluster: Cluster) -> list[ObservedTraffic]:
 
 def inventory_version(cluster: Cluster) -> tuple[Any, ...]:
     """Changes whenever a row policy reads is added, changed or removed (count, newest id, newest observation)."""
-    found = (KubeObject.objects.filter(cluster=cluster, kind__in=(*POLICY_KINDS, "Namespace"))
+    found = (KubeObject.objects.filter(cluster=cluster, kind__in=(*READ_KINDS, "Namespace"))
              .aggregate(rows=Count("id"), newest=Max("id"), observed=Max("observed_at")))
     observed = found["observed"]
     return found["rows"], found["newest"], observed.isoformat() if observed else ""

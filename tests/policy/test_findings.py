@@ -6,6 +6,7 @@ import pytest
 
 from smi_ui.metrics.pollers import pollers
 from smi_ui.policy.findings import (
+    ObjectRef,
     ObservedTraffic,
     Severity,
     observed_traffic,
@@ -130,3 +131,17 @@ def test_access_control_mode_comes_from_settings_and_defaults_to_deny(settings, 
     else:
         settings.SMI_ACCESS_CONTROL = configured
     assert access_control_on(cluster) is expected
+
+
+def test_findings_concern_the_objects_a_reader_meets_them_on():
+    (missing,) = policy_findings(shop(target("web-to-db", "db", ["web"], [("HTTPRouteGroup", "nope", None)])))
+    assert missing.concerns == (ObjectRef("TrafficTarget", "shop", "web-to-db"),)
+    front = Row("Service", "shop", "db", {"selector": {"app": "db"}})
+    other = Row("Service", "shop", "cache", {"selector": {"app": "db", "tier": "cache"}})
+    workloads = [Row("Deployment", "shop", name, {"service_account": name, "pod_labels": {"app": name}})
+                 for name in ("web", "db")]
+    (traffic,) = unallowed_traffic_findings(PolicyInput([*workloads, front, other]), [seen("web", "db")])
+    assert traffic.target == ""
+    # both workloads, and the Service whose selector picks the destination's pods (not one asking for more labels)
+    assert traffic.concerns == (ObjectRef("Deployment", "shop", "web"), ObjectRef("Deployment", "shop", "db"),
+                                ObjectRef("Service", "shop", "db"))

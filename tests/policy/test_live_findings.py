@@ -48,8 +48,10 @@ def test_the_policy_page_shows_traffic_no_rule_allows_while_it_is_watched(watche
     assert len(rows_of(report, "unallowed-traffic")) == len(UNALLOWED)
     exported = list(csv.DictReader(io.StringIO(client.get(f"{base}/policy/findings.csv").content.decode())))
     assert sum(row["code"] == "unallowed-traffic" for row in exported) == len(UNALLOWED)
+    # each names both Deployments and the Services in front of them
     assert {row["concerns"] for row in exported if row["code"] == "unallowed-traffic"} >= {
-        "Deployment:bookstore/bookthief Deployment:bookstore/bookstore-v1"}
+        "Deployment:bookstore/bookthief Service:bookstore/bookthief Deployment:bookstore/bookstore-v1 "
+        "Service:bookstore/bookstore Service:bookstore/bookstore-v1"}
 
 
 def test_a_namespace_limited_reader_sees_only_the_traffic_within_their_namespace(watched_world, client):  # noqa: F811

@@ -96,7 +96,7 @@ def test_the_planted_mistake_shows_on_its_object_page_and_in_the_objects_list(wo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_workloads_sending_unallowed_traffic_show_it_on_their_pages(watched_world, client):  # noqa: F811
+def test_workloads_and_services_with_unallowed_traffic_show_it_on_their_pages(watched_world, client):  # noqa: F811
     client.force_login(make_user("vic", Role.VIEWER))
     base = f"/clusters/{watched_world.cluster.name}"
     detail = client.get(f"{base}/objects/bookstore/deployments/bookthief/").content.decode()
@@ -105,3 +105,7 @@ def test_workloads_sending_unallowed_traffic_show_it_on_their_pages(watched_worl
     listing = client.get(f"{base}/objects/?namespace=bookstore&kind=Deployment").content.decode()
     row = next(part for part in listing.split("<tr>") if "/deployments/bookthief/" in part)
     assert "2 errors" in row
+    # the Service in front of the destination shows the traffic it receives without an allowing rule
+    service = client.get(f"{base}/objects/bookstore/services/bookstore-v1/").content.decode()
+    problems = re.search(r'data-testid="object-problems">(.*?)</section>', service, re.S).group(1)
+    assert problems.count('data-code="unallowed-traffic"') == 1 and "bookstore/bookthief" in problems
