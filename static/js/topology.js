@@ -96,6 +96,13 @@
   const layoutOptions = (name, fit = true) => ({ name, animate: false, fit, padding: 30, nodeDimensionsIncludeLabels: true,
     randomize: name === "fcose", quality: size > 300 ? "draft" : "default", avoidOverlap: true });
   if (state.layout === "fcose" && typeof cytoscapeFcose === "undefined") state.layout = "breadthfirst";
+  // Cytoscape adds an inline <style> for its container unless an element with this id exists; the
+  // page's policy refuses inline styles, so the rule is in app.css and this marker says so.
+  if (!document.getElementById("__________cytoscape_stylesheet")) {
+    const marker = document.createElement("meta");
+    marker.id = "__________cytoscape_stylesheet";
+    document.head.append(marker);
+  }
   const cy = cytoscape({ container, elements: elements(payload), style: style(), wheelSensitivity: 0.3,
     // Big graphs: draw a cached bitmap while panning/zooming and skip edges until the viewport settles.
     textureOnViewport: large, hideEdgesOnViewport: large, motionBlur: false, selectionType: "single",
