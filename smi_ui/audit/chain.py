@@ -145,6 +145,8 @@ def verify(since: ChainReport | None = None) -> ChainReport:
     def report(broken: BrokenLink | None) -> ChainReport:
         return ChainReport(checked, broken, used, expected_sequence - 1, previous_hash, keyed_seen)
 
+    sealed = AuditChainHead.objects.filter(pk=1).values("legacy_entries", "legacy_seal", "legacy_seal_key_id").first()
+    legacy_limit = sealed["legacy_entries"] if sealed and sealed["legacy_seal"] else 0
     rows = AuditEntry.objects.order_by("sequence").values("id", "hash", "key_id", *HASHED_FIELDS)
     if state.last_sequence:
         if not AuditEntry.objects.filter(sequence=state.last_sequence, hash=state.last_hash).exists():
@@ -158,9 +160,13 @@ def verify(since: ChainReport | None = None) -> ChainReport:
             return report(BrokenLink(sequence, row["id"],
                                      "its prev_hash does not match the hash of the entry before it"))
         if key_id == keys.LEGACY_KEY_ID:
-            if keyed_seen:
-                return report(BrokenLink(sequence, row["id"], "an unkeyed (legacy) entry after keyed ones "
+            if keyed_seen or sequence > legacy_limit:
+                where = "after keyed ones" if keyed_seen else f"beyond the {legacy_limit} sealed when keying began"
+                return report(BrokenLink(sequence, row["id"], f"an unkeyed (legacy) entry {where} "
                                                               "(rewritten without the key)"))
+            if sequence == legacy_limit and not _seal_holds(sealed, row["hash"], known):
+                return report(BrokenLink(sequence, row["id"], "the entries from before keying do not match their "
+                                                              "seal (rewritten, or sealed with a key no longer held)"))
             key = None
         elif key_id in known:
             key = known[key_id]
@@ -180,6 +186,13 @@ def verify(since: ChainReport | None = None) -> ChainReport:
     if head is not None and checked and head.last_hash != previous_hash:
         return report(BrokenLink(checked, None, "the chain head's hash does not match the last entry"))
     return report(None)
+
+
+def _seal_holds(sealed: dict[str, Any] | None, last_hash: str, known: dict[str, bytes]) -> bool:
+    if not sealed or sealed["legacy_seal_key_id"] not in known:
+        return False
+    expected = keys.legacy_seal(sealed["legacy_entries"], last_hash, known[sealed["legacy_seal_key_id"]])
+    return hmac.compare_digest(expected, sealed["legacy_seal"])
 
 
 #: How long the audit page may show an earlier full verification (newer entries are checked on each view).

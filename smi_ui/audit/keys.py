@@ -11,6 +11,7 @@ Entries written before the chain was keyed carry LEGACY_KEY_ID and an unkeyed sh
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -49,3 +50,25 @@ def current_key() -> tuple[str, bytes]:
 
 def keys_by_id() -> dict[str, bytes]:
     return dict(signing_keys())
+
+
+def legacy_seal(count: int, last_hash: str, key: bytes) -> str:
+    """The MAC that fixes the legacy prefix: `count` unkeyed entries ending with the one hashed `last_hash`."""
+    return hmac.new(key, f"smi-ui audit legacy entries\x00{count}\x00{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def seal_legacy_entries(entry_model: type, head_model: type) -> None:
+    """Record and seal how many unkeyed entries exist (run once, when the chain becomes keyed).
+
+    Takes the models as arguments so the migration can pass its historical ones.
+    """
+    legacy = entry_model.objects.filter(key_id=LEGACY_KEY_ID).order_by("-sequence").values_list("sequence", "hash")
+    last = legacy.first()
+    count, last_hash = (last[0], last[1]) if last else (0, "0" * 64)
+    head = head_model.objects.filter(pk=1).first()
+    if head is None:
+        newest = entry_model.objects.order_by("-sequence").values_list("sequence", "hash").first()
+        head = head_model(pk=1, last_sequence=newest[0] if newest else 0, last_hash=newest[1] if newest else "0" * 64)
+    key_id, key = current_key()
+    head.legacy_entries, head.legacy_seal, head.legacy_seal_key_id = count, legacy_seal(count, last_hash, key), key_id
+    head.save()

@@ -74,6 +74,11 @@ class AuditChainHead(models.Model):
 
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Entries from before the chain was keyed: how many, sealed with a key when keying began (see keys.py),
+    # so they can be neither added to nor rewritten afterwards without the key.
+    legacy_entries = models.PositiveBigIntegerField(default=0)
+    legacy_seal = models.CharField(max_length=64, blank=True)
+    legacy_seal_key_id = models.CharField(max_length=16, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_sequence}"

@@ -97,7 +97,9 @@ def test_editing_one_audit_row_fails_verify_even_after_recomputing_its_unkeyed_h
 @pytest.mark.django_db
 def test_entries_from_before_keying_still_verify_and_are_sealed_by_the_first_keyed_entry():
     add_entries(3)
-    make_legacy()  # as the migration leaves the entries written before the chain was keyed
+    make_legacy()  # entries as they were before the chain was keyed...
+    assert "beyond the 0 sealed" in chain.verify().broken.reason  # ...which the migration has not sealed yet
+    keys.seal_legacy_entries(AuditEntry, AuditChainHead)  # what the migration does
     report = chain.verify()
     assert report.ok and report.keys_used == {keys.LEGACY_KEY_ID: 3}
     add_entries(2, start=3)
@@ -109,7 +111,21 @@ def test_entries_from_before_keying_still_verify_and_are_sealed_by_the_first_key
     third.prev_hash = AuditEntry.objects.get(sequence=2).hash
     AuditEntry.objects.filter(pk=third.pk).update(prev_hash=third.prev_hash, hash=chain.entry_hash(fields_of(third)))
     report = chain.verify()
-    assert not report.ok and report.broken.sequence == 4 and "prev_hash" in report.broken.reason  # the keyed seal
+    assert not report.ok and report.broken.sequence == 3 and "do not match their seal" in report.broken.reason
+
+
+@pytest.mark.django_db
+def test_rewriting_the_whole_chain_as_unkeyed_entries_fails_verify():
+    add_entries(2)
+    make_legacy()
+    keys.seal_legacy_entries(AuditEntry, AuditChainHead)
+    add_entries(3, start=2)
+    make_legacy()  # everything rewritten as if never keyed, links and head recomputed
+    report = chain.verify()
+    assert not report.ok and report.broken.sequence == 3 and "beyond the 2 sealed" in report.broken.reason
+    AuditChainHead.objects.filter(pk=1).update(legacy_entries=5)  # claiming more legacy entries needs the key
+    report = chain.verify()
+    assert not report.ok and report.broken.sequence == 5 and "seal" in report.broken.reason
 
 
 def make_legacy() -> None:
