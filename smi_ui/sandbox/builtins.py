@@ -187,6 +187,13 @@ _NAMESPACE_CONDITIONS = (
 )
 
 
+def finalizers_left(kind: str, obj: dict[str, Any]) -> bool:
+    """Whether a deleting object must stay: finalizers remain (for a Namespace, also in spec)."""
+    if (obj.get("metadata") or {}).get("finalizers"):
+        return True
+    return kind == "Namespace" and bool((obj.get("spec") or {}).get("finalizers"))
+
+
 @dataclass
 class NamespaceController:
     """kube-controller-manager's namespace controller for namespaces being deleted.
@@ -271,7 +278,7 @@ class NamespaceController:
         """The `finalize` call: drop our finalizer; with none left the namespace is deleted."""
         spec = namespace.setdefault("spec", {})
         finalizers = [f for f in spec.get("finalizers") or [] if f != NAMESPACE_FINALIZER]
-        if not finalizers and not namespace["metadata"].get("finalizers"):
+        if not finalizers_left("Namespace", {**namespace, "spec": {**spec, "finalizers": finalizers}}):
             # etcd's delete event carries the object as last stored (before the emptying update)
             self.store.commit(NAMESPACES, "DELETED", namespace)
             return

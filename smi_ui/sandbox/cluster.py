@@ -29,6 +29,7 @@ from .patches import json_patch, merge_patch, strategic_merge_patch
 from .resources import CRD_GROUP_RESOURCE, ResourceCatalog, ResourceType, SchemaProvider, catalog_for
 from .selectors import FieldSelector, LabelSelector
 from .status import (
+    ApiError,
     already_exists,
     bad_request,
     conflict,
@@ -93,6 +94,14 @@ def storage_key(resource_type: ResourceType, namespace: str, name: str) -> str:
     else:
         prefix = f"/registry/{resource_type.plural}"
     return f"{prefix}/{namespace}/{name}" if namespace else f"{prefix}/{name}"
+
+
+def precondition_failed(resource_type: ResourceType, namespace: str, name: str, why: str) -> ApiError:
+    """409 for a uid/resourceVersion precondition the stored object fails, worded as etcd3 storage words it."""
+    key = storage_key(resource_type, namespace, name)
+    return conflict(resource_type.group, resource_type.plural, name,
+                    f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, "
+                    f"AdditionalErrorMsg: Precondition failed: {why}")
 
 
 class ClusterState:
@@ -306,6 +315,10 @@ class ClusterState:
         obj = decoded.object
         self._check_identity(resource_type, obj, namespace, name)
         current = self._current(resource_type, namespace, name)
+        uid = (obj.get("metadata") or {}).get("uid")
+        if uid and uid != current["metadata"].get("uid"):  # an update's uid is a storage precondition
+            raise precondition_failed(resource_type, namespace, name, f"UID in precondition: {uid}, "
+                                      f"UID in object meta: {current['metadata'].get('uid')}")
         requested_version = (obj.get("metadata") or {}).get("resourceVersion")
         if requested_version and requested_version != current["metadata"]["resourceVersion"]:
             raise stale(resource_type.group, resource_type.plural, name)
@@ -419,7 +432,7 @@ class ClusterState:
         if _same_object(current, obj):
             return self.output(resource_type, current)
         metadata["resourceVersion"] = old_meta["resourceVersion"]
-        if metadata.get("deletionTimestamp") and not metadata.get("finalizers"):
+        if metadata.get("deletionTimestamp") and not builtins.finalizers_left(resource_type.kind, obj):
             if options.dry_run:
                 return self.output(resource_type, obj)
             return self.output(resource_type, self.store.commit(resource_type.group_resource, "DELETED", obj))
@@ -435,16 +448,12 @@ class ClusterState:
         metadata = current["metadata"]
         precondition = None
         if options.uid is not None and options.uid != metadata.get("uid"):
-            precondition = (f"Precondition failed: UID in precondition: {options.uid}, "
-                            f"UID in object meta: {metadata.get('uid')}")
+            precondition = f"UID in precondition: {options.uid}, UID in object meta: {metadata.get('uid')}"
         elif options.resource_version is not None and options.resource_version != metadata.get("resourceVersion"):
-            precondition = (f"Precondition failed: ResourceVersion in precondition: {options.resource_version}, "
+            precondition = (f"ResourceVersion in precondition: {options.resource_version}, "
                             f"ResourceVersion in object meta: {metadata.get('resourceVersion')}")
         if precondition:
-            key = storage_key(resource_type, namespace, name)
-            raise conflict(resource_type.group, resource_type.plural, name,
-                           f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, "
-                           f"AdditionalErrorMsg: {precondition}")
+            raise precondition_failed(resource_type, namespace, name, precondition)
         if resource_type.kind == "Namespace":
             if name in IMMORTAL_NAMESPACES:
                 raise forbidden("", "namespaces", name, "this namespace may not be deleted")

@@ -147,6 +147,8 @@ def test_a_deleted_namespace_terminates_and_is_kept_until_its_content_is_gone(sa
         assert conditions["NamespaceDeletionContentFailure"]["status"] == "False"
         kept = api.get("/api/v1/namespaces/shop").body
         assert (kept["status"]["phase"], kept["spec"]["finalizers"]) == ("Terminating", ["kubernetes"])
+        listed = sandbox.kubectl("get", "namespace", "shop", check=True).stdout.splitlines()
+        assert listed[1].split()[:2] == ["shop", "Terminating"]
 
         api.patch(splits_path("shop") + "/held", {"metadata": {"finalizers": None}})
         wait_for(lambda: api.get("/api/v1/namespaces/shop").status == 404, what="the namespace to disappear")
@@ -164,7 +166,9 @@ def test_a_deleted_namespace_terminates_and_is_kept_until_its_content_is_gone(sa
 def test_no_new_content_in_a_terminating_namespace(sandbox, api):
     """Real: NamespaceLifecycle admission refuses creates in a Terminating namespace with 403
     Forbidden `<resource> "<name>" is forbidden: unable to create new content in namespace X
-    because it is being terminated` and a NamespaceTerminating cause on metadata.namespace."""
+    because it is being terminated` and a NamespaceTerminating cause on metadata.namespace;
+    updates are still accepted, and updating the namespace itself does not delete it while its
+    spec.finalizers remain."""
     api.post("/api/v1/namespaces", {"metadata": {"name": "shop"}})
     api.post(splits_path("shop"), _held_split("held", "shop"))
     api.delete("/api/v1/namespaces/shop")
@@ -181,6 +185,9 @@ def test_no_new_content_in_a_terminating_namespace(sandbox, api):
         "forbidden: unable to create new content in namespace shop because it is being terminated")
     assert api.get(splits_path("shop") + "/late").status == 404
     assert api.patch(splits_path("shop") + "/held", {"metadata": {"labels": {"still": "editable"}}}).status == 200
+    sandbox.kubectl("label", "namespace", "shop", "still=editable", check=True)  # an update does not finish it
+    labelled = api.get("/api/v1/namespaces/shop").body
+    assert (labelled["status"]["phase"], labelled["metadata"]["labels"]["still"]) == ("Terminating", "editable")
 
 
 @covers("verbs.delete", "client.kubectl")
@@ -277,6 +284,24 @@ def test_a_patch_cannot_change_the_uid(sandbox, api):
     assert kept.status == 200 and kept.body["metadata"]["uid"] == uid
 
 
+@covers("meta.identity", "verbs.update")
+def test_a_replace_with_another_uid_fails_its_storage_precondition(sandbox, api):
+    """Real: a PUT body's uid is a storage precondition, so a replace carrying another object's
+    uid (say, of an earlier object of the same name) is 409 Conflict `StorageError: invalid
+    object ... Precondition failed: UID in precondition: X, UID in object meta: Y`."""
+    stored = api.post(splits_path(), split("web")).body
+    stale = {**stored, "metadata": {**stored["metadata"], "uid": "0a1b2c3d-0000-4000-8000-000000000000"}}
+    result = sandbox.kubectl("replace", "-f", "-", input=yaml.safe_dump(stale))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on '
+        'trafficsplits.split.smi-spec.io "web": StorageError: invalid object, Code: 4, Key: '
+        "/registry/split.smi-spec.io/trafficsplits/default/web, ResourceVersion: 0, AdditionalErrorMsg: "
+        "Precondition failed: UID in precondition: 0a1b2c3d-0000-4000-8000-000000000000, UID in object meta: "
+        f"{stored['metadata']['uid']}")
+    assert api.put(splits_path() + "/web", stored).status == 200
+
+
 # ---- client-side apply, then server-side apply --------------------------------------------------
 
 MANIFEST = """
@@ -356,13 +381,16 @@ def test_sync_drops_the_objects_of_a_deleted_namespace(sandbox_factory):
                                                              backoff_max=1.0), rediscover_seconds=0.5)
     sync.start()
     try:
-        def kinds_in(namespace: str) -> set[str]:
-            return set(KubeObject.objects.filter(cluster=cluster, namespace=namespace).values_list("kind", flat=True))
-        wait_for(lambda: {"TrafficSplit", "HTTPRouteGroup"} <= kinds_in("storefront") and kinds_in("bookstore"),
-                 timeout=30, what="both namespaces synced")
-        kept = KubeObject.objects.filter(cluster=cluster, namespace="bookstore").count()
+        def names_in(namespace: str) -> set[tuple[str, str]]:
+            return set(KubeObject.objects.filter(cluster=cluster, namespace=namespace).values_list("kind", "name"))
+        def demo_names(namespace: str) -> set[tuple[str, str]]:
+            return {(o["kind"], o["metadata"]["name"]) for o in demo_objects()
+                    if o["metadata"].get("namespace") == namespace}
+        wait_for(lambda: demo_names("bookstore") <= names_in("bookstore")
+                 and demo_names("storefront") <= names_in("storefront"), timeout=30, what="both namespaces synced")
+        kept = names_in("bookstore")
         handle.kubectl("delete", "namespace", "storefront", "--timeout=30s", check=True)
-        wait_for(lambda: not kinds_in("storefront"), timeout=30, what="the storefront objects gone")
-        assert KubeObject.objects.filter(cluster=cluster, namespace="bookstore").count() == kept
+        wait_for(lambda: not names_in("storefront"), timeout=30, what="the storefront objects gone")
+        assert names_in("bookstore") == kept
     finally:
         sync.stop()
