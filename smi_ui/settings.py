@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "smi_ui.ops.middleware.RequestMetricsMiddleware",
+    "smi_ui.core.middleware.ApiErrorBodyMiddleware",
     "smi_ui.core.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "smi_ui.ops.security.ContentSecurityPolicyMiddleware",

@@ -6,15 +6,29 @@ Conflicts add `current` (the object as the cluster has it now), ownership refusa
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from smi_ui.changes.errors import ChangeError
+
+from .parsers import PayloadTooLarge
+
+
+def json_error(status_code: int, message: str, code: str | None = None, path: str = "") -> JsonResponse:
+    """The API's error body for an answer made outside DRF (middleware, the ASGI handler)."""
+    if code is None:
+        try:
+            code = HTTPStatus(status_code).phrase.lower().replace(" ", "_")
+        except ValueError:
+            code = "error"
+    return JsonResponse({"errors": [{"path": path, "message": message, "code": code}]}, status=status_code)
 
 
 def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
@@ -27,7 +41,9 @@ def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response
             if key in error.detail:
                 body[key] = error.detail[key]
         return Response(body, status=error.status)
-    if isinstance(error, Http404):
+    if isinstance(error, RequestDataTooBig):
+        error = PayloadTooLarge()
+    elif isinstance(error, Http404):
         error = exceptions.NotFound()
     elif isinstance(error, DjangoPermissionDenied):
         error = exceptions.PermissionDenied()

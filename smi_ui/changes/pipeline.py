@@ -140,8 +140,9 @@ def execute(actor: Actor, request: EditRequest) -> EditResult:
     target = request.target
     attempt = Attempt(
         action=request.action, cluster_id=target.cluster.pk, cluster_name=target.cluster.name,
-        kind=target.info.kind, namespace=target.namespace, name=target.name,
-        base_resource_version=request.base_resource_version or "", dry_run=request.preview, summary=request.summary,
+        kind=target.info.kind, namespace=clipped(target.namespace, 253), name=clipped(target.name, 253),
+        base_resource_version=clipped(request.base_resource_version or "", 64), dry_run=request.preview,
+        summary=request.summary,
     )
     with actor.attributed():
         try:
@@ -162,11 +163,13 @@ def execute(actor: Actor, request: EditRequest) -> EditResult:
 
 
 @contextlib.contextmanager
-def preparing(actor: Actor, action: str, permission: Action, cluster: Cluster, *, kind: str = "", namespace: str = "",
-              name: str = "") -> Iterator[None]:
+def preparing(actor: Actor, action: str, permission: Action, cluster: Cluster | str, *, kind: str = "",
+              namespace: str = "", name: str = "") -> Iterator[None]:
     """Checks made before an edit can be described (its input, its kind) are audited attempts too.
 
     Someone who holds the permission nowhere is refused first, before their input is read.
+    `cluster` is the name alone when no such cluster is visible. Values too long for the
+    audit log are recorded cut short and marked.
     """
     with actor.attributed():
         try:
@@ -175,8 +178,10 @@ def preparing(actor: Actor, action: str, permission: Action, cluster: Cluster, *
             yield
         except ChangeError as error:
             if "audit_id" not in error.detail:
-                attempt = Attempt(action=action, cluster_id=cluster.pk, cluster_name=cluster.name, kind=kind,
-                                  namespace=namespace, name=name)
+                known = isinstance(cluster, Cluster)
+                attempt = Attempt(action=action, cluster_id=cluster.pk if known else None,
+                                  cluster_name=clipped(cluster.name if known else cluster, 63), kind=clipped(kind, 63),
+                                  namespace=clipped(namespace, 253), name=clipped(name, 253))
                 entry = record_attempt(attempt, outcome=error.outcome, message=error.message, errors=error.errors)
                 error.detail["audit_id"] = entry.pk
             raise
@@ -184,7 +189,7 @@ def preparing(actor: Actor, action: str, permission: Action, cluster: Cluster, *
 
 def _run(actor: Actor, request: EditRequest, attempt: Attempt) -> EditResult:
     target = request.target
-    _authorize(actor, request)
+    authorize(actor, request.permission, request.action, target)
     writer = writer_for(access_for(target.cluster), impersonation=actor.impersonation())
     served = _call(lambda: served_versions(target.cluster, target.info, writer.transport))
     verb = request.verb
@@ -233,15 +238,24 @@ def _run(actor: Actor, request: EditRequest, attempt: Attempt) -> EditResult:
                       desired, verdict, forced=attempt.forced, lost_fields=lost)
 
 
-def _authorize(actor: Actor, request: EditRequest) -> None:
-    target = request.target
+def clipped(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters for the audit log, visibly marked (with its length) when cut."""
+    if len(value) <= limit:
+        return value
+    mark = f"…({len(value)} chars)"
+    return value[: limit - len(mark)] + mark
+
+
+def authorize(actor: Actor, permission: Action, action: str, target: Target) -> None:
+    """Not visible: 404 (like a missing object); visible but not allowed: 403."""
     where = {"cluster_id": target.cluster.pk, "namespace": target.namespace}
     if not actor.may(Action.VIEW, **where):
         raise ObjectNotFound([problem("", f"no {target.info.kind} {target.namespace}/{target.name} in cluster "
                                           f"{target.cluster.name} that you may see", "not-found")])
-    if not actor.may(request.permission, kind=target.info.kind, **where):
-        raise EditDenied([problem("", f"your roles do not allow {request.action} on {target.info.kind} in "
+    if not actor.may(permission, kind=target.info.kind, **where):
+        raise EditDenied([problem("", f"your roles do not allow {action} on {target.info.kind} in "
                                       f"{target.cluster.name}/{target.namespace}", "permission-denied")])
+
 
 
 def _read_current_during_switch(writer: ObjectWriter, target: Target, served: ServedVersions, hint: str | None

@@ -227,10 +227,15 @@ class _Reader:
             except InvalidQuantity as error:
                 self.errors.append(FieldError(path, "invalid-quantity", error.reason))
                 return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not is_finite_number(value):
             self.error(path, "a number", value)
             return None
         return _exact(value)
+
+
+def is_finite_number(value: Any) -> bool:
+    """An int (of any size: `math.isfinite` overflows on huge ones) or a finite float."""
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def parse(manifest: dict[str, Any]) -> SMIObject:
@@ -520,7 +525,7 @@ def _weight_resolver(weight: Fraction, target: str, field: str) -> _Resolve:
                         return original
                 except InvalidQuantity:
                     pass
-            elif isinstance(original, int | float) and math.isfinite(original) and _exact(original) == weight:
+            elif is_finite_number(original) and _exact(original) == weight:
                 return original
         if weight.denominator == 1:
             return int(weight)

@@ -16,7 +16,7 @@ from typing import Any
 
 import re2
 
-from .codec import resolve, serialize
+from .codec import is_finite_number, resolve, serialize
 from .errors import FieldError, InvalidManifest, NotExpressible, UnsupportedAPIVersion, type_name
 from .model import SMIObject
 from .names import is_dns1123_label, is_dns1123_subdomain, is_http_token
@@ -66,7 +66,10 @@ STRICTER_THAN_CRD: dict[str, str] = {
     "in HTTPRouteGroup v1alpha1), or any field of a version no publisher gives a schema "
     "(TCPRoute v1alpha1-3 must have an empty spec)",
     "not-expressible": "the object holds something the target version cannot hold",
+    "int64-range": "integers (weights, ports) must fit the 64-bit ints the apiserver and the meshes decode them "
+    "into; a larger one is stored as a float (2^63 turns shares into 100 % / 0 %)",
 }
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -141,10 +144,12 @@ class _Walker:
             elif node.enum and value not in node.enum:
                 self.add(path, "enum", f"{value!r} is not one of {', '.join(node.enum)}")
         elif node.type == "integer":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if isinstance(value, bool) or not is_finite_number(value):
                 self.add(path, "type", f"must be of type integer, not {type_name(value)}")
             elif isinstance(value, float) and not value.is_integer():
                 self.add(path, "not-integer", f"must be a whole number, not {value}")
+            elif not INT64_MIN <= value <= INT64_MAX:
+                self.add(path, "int64-range", f"must be between {INT64_MIN} and {INT64_MAX}")
         elif node.type == "quantity":
             self._quantity(value, path)
         else:
@@ -319,7 +324,7 @@ def _weight_value(value: Any, version: str) -> Fraction | None:
             return quantity_value(value)
         except InvalidQuantity:
             return None
-    if isinstance(value, int | float) and math.isfinite(value):
+    if is_finite_number(value):
         return Fraction(value)
     return None
 

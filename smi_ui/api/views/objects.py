@@ -7,28 +7,35 @@ answers 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, serializers, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from smi_ui.accounts.permissions import visible_clusters_q, visible_q
+from smi_ui.accounts.roles import Action
 from smi_ui.changes import services
+from smi_ui.changes.errors import InvalidEdit, ObjectNotFound, problem
 from smi_ui.changes.manifests import manifest_from_input
-from smi_ui.changes.pipeline import EditResult
+from smi_ui.changes.pipeline import EditResult, Target, authorize, preparing
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.smi.kinds import KINDS_BY_NAME, KindInfo
 
+from ..errors import flatten
 from ..filtersets import KubeObjectFilterSet
+from ..parsers import PayloadTooLarge
 from ..serializers import (
     BackendAddSerializer,
     BackendRemoveSerializer,
@@ -50,12 +57,53 @@ LIST_DEFERRED = ("raw", "normalized", "cluster__credentials_encrypted", "cluster
                  "cluster__state_detail", "cluster__last_error")
 
 
+#: The longest cluster, namespace, kind and name a write accepts (Kubernetes' own limits), in its URL or manifest.
+ADDRESS_LIMITS = {"cluster": 63, "namespace": 63, "kind": 63, "name": 253}
+
+
 def kind_from_url(kind: str) -> KindInfo:
     """The kind named in a URL (plural, as Kubernetes spells it, or the kind name); 404 otherwise."""
-    info = next((k for k in KINDS_BY_NAME.values() if k.plural == kind), None) or KINDS_BY_NAME.get(kind)
+    info = _kind_named(kind)
     if info is None:
         raise_not_found()
     return info
+
+
+def _kind_named(kind: str) -> KindInfo | None:
+    return next((k for k in KINDS_BY_NAME.values() if k.plural == kind), None) or KINDS_BY_NAME.get(kind)
+
+
+def address_problems(parts: dict[str, Any]) -> list[dict[str, str]]:
+    """A problem for each part longer than Kubernetes allows (keyed `cluster`, `metadata.name`...)."""
+    errors = []
+    for path, value in parts.items():
+        limit = ADDRESS_LIMITS[path.rsplit(".", 1)[-1]]
+        if isinstance(value, str) and len(value) > limit:
+            errors.append(problem(path, f"at most {limit} characters, not {len(value)}", "too-long"))
+    return errors
+
+
+class RefusedBody(InvalidEdit):
+    """A request body DRF could not read (too large, not JSON, too deep), as an audited refusal."""
+
+    def __init__(self, error: exceptions.APIException) -> None:
+        detail = error.detail if isinstance(error, exceptions.ValidationError) else [error.detail]
+        super().__init__(flatten(detail))
+        self.status = error.status_code
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The body (or query) checked by `serializer_class`; any refusal is an audited InvalidEdit."""
+    try:
+        body = serializer_class(data=data() if callable(data) else data)
+        valid = body.is_valid()
+    except exceptions.APIException as error:
+        raise RefusedBody(error) from None
+    except RequestDataTooBig:
+        raise RefusedBody(PayloadTooLarge()) from None
+    if not valid:
+        raise InvalidEdit(flatten(body.errors))
+    return body.validated_data
 
 
 def raise_not_found() -> Any:
@@ -79,6 +127,28 @@ class ObjectAddressMixin:
 
     def kind(self) -> KindInfo:
         return kind_from_url(self.kwargs["kind"])
+
+    @contextlib.contextmanager
+    def write_attempt(self, action: str, permission: Action, *, kinds: frozenset[str] | None = None
+                      ) -> Iterator[tuple[Cluster, KindInfo]]:
+        """The address checked and the exact permission decided before the body is read; every refusal audited.
+
+        Refusals raised inside the block (the body's) are audited as this attempt as well.
+        """
+        actor = self.actor()  # type: ignore[attr-defined]
+        parts = {key: self.kwargs[key] for key in ADDRESS_LIMITS}
+        too_long = address_problems(parts)
+        cluster = None if too_long else Cluster.objects.filter(visible_clusters_q(self.request.user),
+                                                               name=parts["cluster"]).first()
+        with preparing(actor, action, permission, cluster or parts["cluster"], kind=parts["kind"],
+                       namespace=parts["namespace"], name=parts["name"]):
+            if too_long:
+                raise InvalidEdit(too_long)
+            info = _kind_named(parts["kind"])
+            if cluster is None or info is None or (kinds is not None and info.kind not in kinds):
+                raise ObjectNotFound([problem("", "no such object", "not-found")])
+            authorize(actor, permission, action, Target(cluster, info, parts["namespace"], parts["name"]))
+            yield cluster, info
 
     def stored_object(self) -> KubeObject:
         info = self.kind()
@@ -104,12 +174,20 @@ class ObjectList(ApiView, ListAPIView):
 
     @extend_schema(request=ObjectCreateSerializer, responses={201: EditResultSerializer, 200: EditResultSerializer})
     def post(self, request: Request) -> Response:
-        body = ObjectCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        cluster = get_object_or_404(Cluster.objects.filter(visible_clusters_q(request.user)), name=data["cluster"])
-        manifest = manifest_from_input(data.get("manifest"), data.get("yaml"))
-        result = services.create_object(self.actor(), cluster, manifest, preview=data["preview"])
+        actor = self.actor()
+        with preparing(actor, "create", Action.EDIT_POLICY, ""):  # who may create nowhere is refused first
+            data = validated(ObjectCreateSerializer, lambda: request.data)
+            cluster = Cluster.objects.filter(visible_clusters_q(request.user), name=data["cluster"]).first()
+            if cluster is None:
+                raise ObjectNotFound([problem("cluster", f"no cluster {data['cluster']!r} that you may see",
+                                              "not-found")])
+        with preparing(actor, "create", Action.EDIT_POLICY, cluster):
+            manifest = manifest_from_input(data.get("manifest"), data.get("yaml"))
+            metadata = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
+            too_long = address_problems({f"metadata.{key}": metadata.get(key) for key in ("namespace", "name")})
+            if too_long:
+                raise InvalidEdit(too_long)
+        result = services.create_object(actor, cluster, manifest, preview=data["preview"])
         return edit_response(result, created=True)
 
 
@@ -123,11 +201,10 @@ class ObjectDetail(ObjectAddressMixin, ApiView):
 
     @extend_schema(request=ObjectUpdateSerializer, responses={200: EditResultSerializer})
     def put(self, request: Request, **kwargs: Any) -> Response:
-        body = ObjectUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        manifest = manifest_from_input(data.get("manifest"), data.get("yaml"))
-        result = services.update_object(self.actor(), self.cluster(), self.kind().kind, kwargs["namespace"],
+        with self.write_attempt("update", Action.EDIT_POLICY) as (cluster, info):
+            data = validated(ObjectUpdateSerializer, lambda: request.data)
+            manifest = manifest_from_input(data.get("manifest"), data.get("yaml"))
+        result = services.update_object(self.actor(), cluster, info.kind, kwargs["namespace"],
                                          kwargs["name"], manifest, base_resource_version=data["base_resource_version"],
                                          preview=data["preview"], force=data["force"],
                                          drop_fields=data["drop_fields"])
@@ -135,10 +212,9 @@ class ObjectDetail(ObjectAddressMixin, ApiView):
 
     @extend_schema(parameters=[DeleteQuerySerializer], responses={200: EditResultSerializer})
     def delete(self, request: Request, **kwargs: Any) -> Response:
-        query = DeleteQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        result = services.delete_object(self.actor(), self.cluster(), self.kind().kind, kwargs["namespace"],
+        with self.write_attempt("delete", Action.EDIT_POLICY) as (cluster, info):
+            data = validated(DeleteQuerySerializer, request.query_params)
+        result = services.delete_object(self.actor(), cluster, info.kind, kwargs["namespace"],
                                         kwargs["name"], base_resource_version=data["resource_version"],
                                         preview=data["preview"], force=data["force"])
         return edit_response(result)
@@ -165,15 +241,14 @@ class ObjectRevert(ObjectAddressMixin, ApiView):
 
     @extend_schema(request=RevertSerializer, responses={200: EditResultSerializer})
     def post(self, request: Request, **kwargs: Any) -> Response:
-        body = RevertSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        cluster = self.cluster()
-        info = self.kind()
-        revision = get_object_or_404(
-            Revision.objects.filter(visible_q(request.user)).select_related("cluster"), pk=data["revision"],
-            cluster=cluster, kind=info.kind, namespace=kwargs["namespace"], name=kwargs["name"],
-        )
+        with self.write_attempt("revert", Action.EDIT_POLICY) as (cluster, info):
+            data = validated(RevertSerializer, lambda: request.data)
+            revision = Revision.objects.filter(visible_q(request.user)).select_related("cluster").filter(
+                pk=data["revision"], cluster=cluster, kind=info.kind, namespace=kwargs["namespace"],
+                name=kwargs["name"]).first()
+            if revision is None:
+                raise ObjectNotFound([problem("revision", f"no revision {data['revision']} of this object",
+                                              "not-found")])
         result = services.revert_to_revision(self.actor(), revision,
                                              base_resource_version=data["base_resource_version"],
                                              preview=data["preview"], force=data["force"],
@@ -184,23 +259,25 @@ class ObjectRevert(ObjectAddressMixin, ApiView):
 class SplitEditView(ObjectAddressMixin, ApiView):
     """Base of the TrafficSplit-only edits: any other kind in the URL is a 404."""
 
-    def split_address(self) -> tuple[Cluster, str, str]:
-        if self.kind().kind != "TrafficSplit":
-            raise_not_found()
-        return self.cluster(), self.kwargs["namespace"], self.kwargs["name"]
+    permission = Action.EDIT_POLICY
+
+    def split_body(self, action: str, serializer_class: type[serializers.Serializer]
+                   ) -> tuple[Cluster, str, str, dict[str, Any]]:
+        """The split's address and the edit's body, each refusal audited as `action`."""
+        with self.write_attempt(action, self.permission, kinds=frozenset({"TrafficSplit"})) as (cluster, _):
+            data = validated(serializer_class, lambda: self.request.data)
+        return cluster, self.kwargs["namespace"], self.kwargs["name"], data
 
 
 class SplitWeights(SplitEditView):
     """Set the weights of some or all backends; the response shows the resulting shares."""
 
     serializer_class = WeightsEditSerializer
+    permission = Action.EDIT_WEIGHTS
 
     @extend_schema(request=WeightsEditSerializer, responses={200: EditResultSerializer})
     def post(self, request: Request, **kwargs: Any) -> Response:
-        body = WeightsEditSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        cluster, namespace, name = self.split_address()
+        cluster, namespace, name, data = self.split_body("set-weights", WeightsEditSerializer)
         result = services.set_split_weights(self.actor(), cluster, namespace, name, data["weights"],
                                             base_resource_version=data["base_resource_version"],
                                             preview=data["preview"], force=data["force"],
@@ -215,10 +292,7 @@ class SplitBackendAdd(SplitEditView):
 
     @extend_schema(request=BackendAddSerializer, responses={200: EditResultSerializer})
     def post(self, request: Request, **kwargs: Any) -> Response:
-        body = BackendAddSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        cluster, namespace, name = self.split_address()
+        cluster, namespace, name, data = self.split_body("add-backend", BackendAddSerializer)
         result = services.add_backend(self.actor(), cluster, namespace, name, data["service"], data["weight"],
                                       base_resource_version=data["base_resource_version"], preview=data["preview"],
                                       force=data["force"], drop_fields=data["drop_fields"])
@@ -232,10 +306,7 @@ class SplitBackendRemove(SplitEditView):
 
     @extend_schema(request=BackendRemoveSerializer, responses={200: EditResultSerializer})
     def post(self, request: Request, **kwargs: Any) -> Response:
-        body = BackendRemoveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        cluster, namespace, name = self.split_address()
+        cluster, namespace, name, data = self.split_body("remove-backend", BackendRemoveSerializer)
         result = services.remove_backend(self.actor(), cluster, namespace, name, data["service"],
                                          base_resource_version=data["base_resource_version"], preview=data["preview"],
                                          force=data["force"], drop_fields=data["drop_fields"])
