@@ -227,6 +227,7 @@ class RevertSerializer(EditOptionsSerializer):
 
 class DeleteQuerySerializer(EditOptionsSerializer):
     resource_version = serializers.CharField(max_length=64)
+    drop_fields = None  # a deletion writes nothing back
 
 
 class VerdictSerializer(serializers.Serializer):
