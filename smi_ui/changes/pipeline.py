@@ -283,11 +283,12 @@ def _held_fields(writer: ObjectWriter, request: EditRequest, attempt: Attempt, v
         if other != version:
             with contextlib.suppress(ObjectNotFound):
                 views.append(_get(writer, target, other))
-    check = check_fields(target.cluster, target.info, current, desired, version, views, drop=request.drop_fields,
-                         refuse=not request.preview)
+    check = check_fields(target.cluster, target.info, current, desired, version, views, drop=request.drop_fields)
     if not check.lost:
         return current, []
-    attempt.before = _for_audit(check.before)
+    attempt.before = _for_audit(check.before)  # the audit keeps what the object held, refused or not
+    if not request.preview:
+        check.refuse_undropped()
     paths = ", ".join(field.path for field in check.lost)
     attempt.summary += f"; {'would drop' if request.preview else 'drops'} {paths} (not in {version})"
     return check.before, [field.as_dict() for field in check.lost]

@@ -151,6 +151,14 @@ class FieldCheck:
 
     lost: list[LostField]
     before: dict[str, Any]
+    drop: tuple[str, ...] = ()
+
+    def refuse_undropped(self) -> None:
+        """409 naming every field the write would lose that the user did not choose to drop."""
+        undropped = [field for field in self.lost if field.path not in self.drop]
+        if undropped:
+            raise FieldsWouldBeLost([problem(field.path, field.message, "would-lose-field") for field in undropped],
+                                    detail={"lost_fields": [field.as_dict() for field in self.lost]})
 
 
 def drop_fields_given(value: Any) -> tuple[str, ...]:
@@ -168,14 +176,14 @@ def drop_fields_given(value: Any) -> tuple[str, ...]:
 
 
 def check_fields(cluster: Cluster, info: KindInfo, current: dict[str, Any], desired: dict[str, Any] | None,
-                 version: str, views: list[dict[str, Any]], *, drop: tuple[str, ...], refuse: bool) -> FieldCheck:
+                 version: str, views: list[dict[str, Any]], *, drop: tuple[str, ...] = ()) -> FieldCheck:
     """Compare what the object holds with what a write of `desired` in `version` keeps.
 
     The cluster serves the object pruned to `version`'s schema, so a field only another
     version declares is absent from `current`, yet still stored: writing the object back
     in `version` deletes it for good. What the object holds is known from its other views
     at the same resourceVersion (other served versions, and the inventory's copies read
-    before a CRD switch). With `refuse`, fields not named in `drop` stop the edit (409).
+    before a CRD switch). `refuse_undropped` then stops a write losing fields not in `drop`.
     """
     metadata = current.get("metadata") or {}
     key = (metadata.get("uid"), metadata.get("resourceVersion"))
@@ -193,11 +201,7 @@ def check_fields(cluster: Cluster, info: KindInfo, current: dict[str, Any], desi
     for path, (segments, value) in missing.items():
         _graft(before, segments, value)
         lost.append(LostField(path, _why_lost(info, version, path, segments)))
-    undropped = [field for field in lost if field.path not in drop]
-    if refuse and undropped:
-        raise FieldsWouldBeLost([problem(field.path, field.message, "would-lose-field") for field in undropped],
-                                detail={"lost_fields": [field.as_dict() for field in lost]})
-    return FieldCheck(lost, before)
+    return FieldCheck(lost, before, drop)
 
 
 def _stored_views(cluster: Cluster, info: KindInfo, current: dict[str, Any]) -> list[dict[str, Any]]:

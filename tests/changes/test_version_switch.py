@@ -68,6 +68,7 @@ def test_a_weight_edit_that_would_lose_matches_is_refused_naming_them(world_fact
     assert stored_in_cluster(world)["spec"]["matches"] == MATCHES
     entry = AuditEntry.objects.get()
     assert (entry.outcome, entry.errors[0]["path"]) == ("rejected", "spec.matches")
+    assert entry.before["spec"]["matches"] == MATCHES  # what the refused write would have deleted
     world.handle.cluster.apply(split_crd("v1alpha4"))  # switching back: nothing was lost
     assert world.live(SPLIT.api_version("v1alpha4"), "TrafficSplit", "catalog-ab-test",
                       "storefront")["spec"]["matches"] == MATCHES
