@@ -4,8 +4,9 @@ Each entry's hash is an HMAC-SHA256 (keyed from settings, see keys.py) over a ca
 JSON of its recorded fields, its key id and the previous entry's hash, so editing,
 deleting or reordering any stored entry breaks every link after it, and someone who can
 write to the database but does not hold the key cannot recompute the hashes. Entries
-written before the chain was keyed keep their plain sha256 and verify as they are; they
-are accepted only before the first keyed entry, whose MAC covers the last of them.
+written before the chain was keyed keep their plain sha256 and verify as they are; the
+migration that keyed the chain counted them and sealed that count and the last one's hash
+with the key, so no unkeyed entry can be added or rewritten afterwards.
 Appends take the row lock of the chain head (and, on SQLite, the
 database's write lock: transactions there begin IMMEDIATE), so concurrent writers queue
 instead of forking the chain; the unique sequence and hash columns are the backstop.

@@ -5,7 +5,8 @@ the first, and every listed key still verifies the entries it sealed, so rotatin
 "prepend a key, keep the old ones while their entries matter". Without the setting a key
 is derived from SECRET_KEY (as the credentials key is), so a local install is keyed too.
 Each entry stores the id of its key: a fingerprint that names the key without revealing it.
-Entries written before the chain was keyed carry LEGACY_KEY_ID and an unkeyed sha256.
+Entries written before the chain was keyed carry LEGACY_KEY_ID and an unkeyed sha256; how
+many there are is sealed once, when keying begins (`seal_legacy_entries`, run by a migration).
 """
 
 from __future__ import annotations
