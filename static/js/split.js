@@ -269,10 +269,10 @@
     if (!metrics.available) {
       liveState.hidden = false;
       // `failed` false: nothing broke (the cluster serves no metrics API, say): the reason says what to do.
-      liveState.dataset.state = metrics.failed === false ? "unavailable" : "failed";
-      liveState.textContent = metrics.failed === false
-        ? `Live traffic unavailable: ${metrics.reason}.`
-        : `Live traffic unavailable: the metrics provider failed (${metrics.reason || "no reason given"}).`;
+      liveState.dataset.state = metrics.failed ? "failed" : "unavailable";
+      liveState.textContent = metrics.failed
+        ? `Live traffic unavailable: the metrics provider failed (${metrics.reason || "no reason given"}).`
+        : `Live traffic unavailable: ${metrics.reason}.`;
       for (const row of rows) {
         for (const sel of ["[data-live-rps]", "[data-live-success]", "[data-live-p99]", "[data-live-denied]", "[data-observed-share]"]) setText(row, sel, "–");
         $("[data-observed-bar]", row).style.width = "0";
@@ -370,7 +370,8 @@
       if (value === null) delete figures[name];
       else figures[name] = value;
     }
-    metrics = { available: message.available !== false, reason: message.reason || "", windowSeconds: message.windowSeconds };
+    metrics = { available: message.available !== false, reason: message.reason || "", failed: message.failed !== false,
+                windowSeconds: message.windowSeconds };
     renderLive();
     recordLivePoint(Date.now() / 1000);
   }
