@@ -18,7 +18,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from smi_ui.audit.models import Outcome
+from smi_ui.audit import context
+from smi_ui.audit.models import Outcome, Source
 
 from .audit import record_access_change
 
@@ -44,9 +45,10 @@ def token_attempts_allowed(request: HttpRequest) -> bool:
 
 def token_attempt_failed(request: HttpRequest, prefix: str) -> None:
     """Count an unknown, revoked or expired token against the address; audited."""
-    record_access_change("token-failed", "ApiToken", f"unknown, revoked or expired API token {prefix}…",
-                         outcome=Outcome.DENIED, message="the token is unknown, revoked or expired")
-    AxesProxyHandler.user_login_failed(sender=__name__, credentials=token_credentials(), request=request)
+    with context.bound(source=Source.API):
+        record_access_change("token-failed", "ApiToken", f"unknown, revoked or expired API token {prefix}…",
+                             outcome=Outcome.DENIED, message="the token is unknown, revoked or expired")
+        AxesProxyHandler.user_login_failed(sender=__name__, credentials=token_credentials(), request=request)
 
 
 def lockout_minutes(request: HttpRequest | None = None) -> int:

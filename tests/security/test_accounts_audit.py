@@ -460,7 +460,8 @@ def test_api_tokens_are_not_a_guessing_oracle():
     assert refused.status_code == 429 and refused.json()["errors"][0]["message"].startswith("too many unknown")
     assert int(refused["Retry-After"]) == 15 * 60
     assert bearer(real).get("/api/me/", REMOTE_ADDR="203.0.113.9").status_code == 200  # other addresses work
-    assert len(entries("token-failed", "ApiToken")) == 20
+    failed = entries("token-failed", "ApiToken")
+    assert len(failed) == 20 and {(entry.source, entry.ip) for entry in failed} == {("api", "203.0.113.8")}
     [lockout] = entries("lockout", "ApiToken")
     assert "API tokens" in lockout.summary and "203.0.113.8" in lockout.summary
     end_lockouts()
