@@ -1,9 +1,12 @@
-"""Inserting many new rows at once: PostgreSQL's COPY where available, bulk INSERT elsewhere.
+"""Writing many rows at once: PostgreSQL's COPY where available, bulk INSERT elsewhere; updates
+of many rows as one prepared UPDATE executed for each (Django's `bulk_update` builds a CASE
+expression per row and column in Python, which costs milliseconds per row).
 
 A first sync of a large cluster writes tens of thousands of objects and revisions; COPY
 streams them in one statement per batch, several times faster than multi-row INSERTs.
 COPY cannot skip conflicting rows, so a conflict (a row written meanwhile by another
-path) rolls the batch back and it is retried with INSERT ... ON CONFLICT DO NOTHING.
+path) rolls the batch back and it is retried with INSERT ... ON CONFLICT DO NOTHING, which
+is what other databases get, as one prepared statement executed for every row.
 """
 
 from __future__ import annotations
@@ -26,8 +29,30 @@ def insert_new(model: type[models.Model], instances: Sequence[models.Model]) -> 
             return
         except IntegrityError:
             pass
-    with transaction.atomic():
-        model.objects.bulk_create(instances, ignore_conflicts=True)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - quoted names
+           "ON CONFLICT DO NOTHING")
+    rows = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields] for instance in instances]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def update_rows(model: type[models.Model], instances: Sequence[models.Model], field_names: Sequence[str]) -> None:
+    """Write `field_names` of saved `instances` back, one parametrised UPDATE run for every row."""
+    if not instances:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - quoted model names; values bound
+    rows = [[field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields] + [instance.pk]
+            for instance in instances]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _copy(model: type[models.Model], instances: Sequence[models.Model]) -> None:

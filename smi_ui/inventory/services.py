@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .bulk import insert_new
+from .bulk import insert_new, update_rows
 from .models import ChangeSource, ChangeType, KubeObject, Revision
 from .normalize import normalize
 
@@ -212,8 +212,9 @@ class _Batch:
         kinds = {kind for kind, _, _ in keys}
         names = sorted({name for _, _, name in keys})
         for start in range(0, len(names), 500):  # bounded IN lists; rows of other namespaces are skipped
-            query = KubeObject.objects.select_for_update().filter(cluster_id=self.cluster_id, kind__in=kinds,
-                                                                   name__in=names[start:start + 500])
+            query = KubeObject.objects.select_for_update().filter(
+                cluster_id=self.cluster_id, kind__in=kinds, name__in=names[start:start + 500]
+            ).defer("labels", "normalized", "problems")  # derived again from the new raw object
             for row in query:
                 key = (row.kind, row.namespace, row.name)
                 if key in keys:
@@ -302,14 +303,12 @@ class _Batch:
         for row in kept:
             if row.pk is None:  # deleted and re-created within the batch: it keeps the old row
                 row.pk = self.existing[(row.kind, row.namespace, row.name)].pk
-        if kept:
-            KubeObject.objects.bulk_update(kept, ["api_version", "uid", "resource_version", "labels", "raw",
-                                                  "normalized", "problems", "observed_at"], batch_size=200)
+        update_rows(KubeObject, kept, ["api_version", "uid", "resource_version", "labels", "raw", "normalized",
+                                       "problems", "observed_at"])
         if added:
-            KubeObject.objects.bulk_create(added)
+            KubeObject.objects.bulk_create(added)  # a conflict (a concurrent first store) re-runs the batch
         self._enrich_pending()
-        if self.revisions:
-            Revision.objects.bulk_create(self.revisions, ignore_conflicts=True)
+        insert_new(Revision, self.revisions)  # one revision per (uid, resourceVersion, change): replays add none
         for uid, resource_version, deletion, source, actor in self.enrich:
             stored = Revision.objects.filter(cluster_id=self.cluster_id, uid=uid, actor="")
             if deletion:
