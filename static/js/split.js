@@ -424,7 +424,7 @@
     }
     function note(text) {
       const li = document.createElement("li");
-      li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+      li.textContent = `${window.smiClock(new Date())} ${text}`;
       log.append(li);
     }
     function controls() {

@@ -186,7 +186,7 @@
     const parts = [];
     parts.push(`namespaces ${payload.live.namespaces.join(", ")}`);
     if (payload.live.omitted.length) parts.push(`not watched: ${payload.live.omitted.length} more namespaces (choose one)`);
-    if (times.length) parts.push(`updated ${new Date(Math.max(...times) * 1000).toLocaleTimeString()}`);
+    if (times.length) parts.push(`updated ${window.smiClock(new Date(Math.max(...times) * 1000))}`);
     for (const [ns, d] of unavailable) parts.push(`metrics of ${ns} unavailable: ${d.reason}`);
     detailNode.textContent = `· ${parts.join(" · ")}`;
     const missing = ["reconnecting", "refused", "closed"].includes(overall)

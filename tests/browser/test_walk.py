@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 expect = sync_api.expect
 
 #: Pages a role visits at most (breadth-first, so every menu page comes first).
-MAX_PAGES_PER_ROLE = 70
+MAX_PAGES_PER_ROLE = 50
 #: Links a crawler must not follow: they end the session or are not pages of this site.
 NOT_FOLLOWED = ("/logout/", "/admin/logout/", "/static/", "/favicon.ico")
 
@@ -81,6 +81,7 @@ def walk_as(new_page, base: str, username: str, world) -> Walk:
     # the topology open in the same session: live traffic is being watched while the pages are walked
     watcher.goto(f"/clusters/{world.cluster.name}/topology/")
     expect(watcher.get_by_test_id("live-status")).to_have_text("live", timeout=30_000)
+    watcher.wait_for_function("() => smiTopology.cy.edges('[type = \"traffic\"]').length > 0", timeout=30_000)
     page = watcher.context.new_page()
     page.set_default_timeout(15_000)
     _watch(page, base, walk)
@@ -98,8 +99,7 @@ def walk_as(new_page, base: str, username: str, world) -> Walk:
         walk.visited.append(url)
         if "text/html" not in answer.headers.get("content-type", ""):
             continue  # exports and JSON documents are fetched, not rendered
-        page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        page.goto(url, wait_until="load")  # deferred scripts have run: their errors are reported by now
         hrefs = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)")
         for href in hrefs:
             link = _followable(base, href)
