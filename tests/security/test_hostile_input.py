@@ -14,6 +14,7 @@ import tracemalloc
 import pytest
 from django.test import Client
 
+from smi_ui.accounts.models import Grant
 from smi_ui.accounts.roles import Role
 from smi_ui.audit.models import AuditEntry
 from smi_ui.core.handlers import PooledThreadsASGIHandler
@@ -113,6 +114,21 @@ def test_an_alias_bomb_costs_almost_nothing_and_writes_nothing(world, role, stat
     assert {entry.outcome for entry in entries} == {"denied" if status == 403 else "rejected"}
     assert entries[0].actor == "mallory"
     assert response.json()["audit_id"] == entries[0].pk
+
+
+def test_an_update_is_authorized_for_its_exact_scope_before_its_yaml_is_read(world):
+    """May edit policy elsewhere, may only read here: the bomb is refused 403, not parsed (which would be 400)."""
+    user = make_user("eve", Role.POLICY_EDITOR, cluster=world.cluster, namespace="other")
+    Grant.objects.create(user=user, role=Role.VIEWER, cluster=world.cluster, namespace="bookstore")
+    client = token_client(user)
+    response = client.put(split_url(world), {"base_resource_version": "1", "yaml": alias_bomb()}, format="json")
+    assert_error_body(response, 403, "permission-denied")
+    hidden = client.put(split_url(world, namespace="payments"), {"base_resource_version": "1",
+                                                                 "yaml": alias_bomb()}, format="json")
+    assert_error_body(hidden, 404, "not-found")  # a namespace it may not see: as if nothing were there
+    assert list(AuditEntry.objects.order_by("sequence").values_list("namespace", "outcome")) == [
+        ("bookstore", "denied"), ("payments", "denied")]
+    assert world.writes() == []
 
 
 def test_anchors_without_aliases_and_duplicate_keys_are_refused_naming_the_line(world):
