@@ -76,6 +76,13 @@ def test_api_docs_load_their_start_up_script_from_this_origin(client, admin_user
     assert "SwaggerUIBundle" in script.content.decode()
 
 
+def test_a_refused_foreign_host_still_gets_the_policy(client):
+    response = client.get("/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'"] and policy["connect-src"] == ["'self'"]
+
+
 def test_secure_pages_name_the_secure_websocket_origin(client, admin_user):
     client.force_login(admin_user)
     response = client.get("/", HTTP_HOST="localhost", secure=True)
