@@ -53,6 +53,8 @@ class AccessGraph:
     """Allowed routes per (source, destination), and every identity policy mentions."""
 
     edges: dict[tuple[Identity, Identity], list[AllowedRoute]] = field(default_factory=dict)
+    #: How many of each pair's routes take effect, counted per TrafficTarget while building (not per route).
+    effective: dict[tuple[Identity, Identity], int] = field(default_factory=dict)
 
     @property
     def sources(self) -> list[Identity]:
@@ -64,6 +66,16 @@ class AccessGraph:
 
     def routes(self, source: Identity, destination: Identity) -> list[AllowedRoute]:
         return self.edges.get((source, destination), [])
+
+    def first_effective(self, source: Identity, destination: Identity, limit: int) -> list[AllowedRoute]:
+        """The first `limit` routes of the pair that take effect (without walking all of them)."""
+        found: list[AllowedRoute] = []
+        for route in self.edges.get((source, destination), ()):
+            if not route.missing:
+                found.append(route)
+                if len(found) >= limit:
+                    break
+        return found
 
     def who_can_reach(self, destination: Identity) -> dict[Identity, list[AllowedRoute]]:
         """Sources allowed to call `destination`, with the routes (only rules that take effect)."""
@@ -116,14 +128,17 @@ def access_graph(policy: PolicyInput) -> AccessGraph:
     """Every allowed (source, destination, route) in `policy`."""
     routes = route_index(policy)
     edges: dict[tuple[Identity, Identity], list[AllowedRoute]] = defaultdict(list)
+    effective: dict[tuple[Identity, Identity], int] = defaultdict(int)
     for target in sorted(policy.of_kind("TrafficTarget"), key=lambda row: (row.namespace, row.name)):
         spec = target.normalized
         destination = identity_of(spec.get("destination"), target.namespace)
         if destination is None:
             continue
         allowed = [route for rule in spec.get("rules") or [] for route in rule_routes(target, rule, routes)]
+        in_effect = sum(1 for route in allowed if route.effective)
         for reference in spec.get("sources") or []:
             source = identity_of(reference, target.namespace)
             if source is not None:
                 edges[(source, destination)].extend(allowed)
-    return AccessGraph(dict(edges))
+                effective[(source, destination)] += in_effect
+    return AccessGraph(dict(edges), dict(effective))

@@ -168,14 +168,16 @@ class ClusterFindings:
         return self.by_object.get(ObjectRef(kind, namespace, name), [])
 
 
-def cluster_findings(user: Any, cluster: Cluster, observed: Iterable[ObservedTraffic] | None = None
-                     ) -> ClusterFindings:
+def cluster_findings(user: Any, cluster: Cluster, observed: Iterable[ObservedTraffic] | None = None, *,
+                     analysis: PolicyAnalysis | None = None) -> ClusterFindings:
     """Every finding the user may see in `cluster`: rules, and the traffic observed right now.
 
     `observed` defaults to the edges the metrics pollers last cached for namespaces the
     user may see; traffic findings only count where the cluster enforces access control.
+    `analysis` is the user's `policy_analysis` of the cluster when the caller already has it.
     """
     mode = enforcement(cluster)
     if observed is None:
         observed = observed_traffic_for(user, cluster) if mode.on else []
-    return ClusterFindings(mode, policy_analysis(user, cluster).findings(observed, access_control=mode.on))
+    analysis = analysis or policy_analysis(user, cluster)
+    return ClusterFindings(mode, analysis.findings(observed, access_control=mode.on))

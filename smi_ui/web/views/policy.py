@@ -20,8 +20,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from smi_ui.policy.exports import access_csv_chunks, findings_csv
+from smi_ui.policy.graph import AccessGraph
 from smi_ui.policy.inputs import Identity
-from smi_ui.policy.matrix import access_matrix, cell
+from smi_ui.policy.matrix import CELL_ROUTES, Cell, access_matrix
 from smi_ui.policy.selectors import cluster_findings, policy_analysis
 
 from .common import visible_cluster, visible_namespace_names
@@ -69,7 +70,7 @@ def _page_of(request: HttpRequest, items: list, key: str, size: int) -> tuple[Pa
 def _analysis(request: HttpRequest, cluster_name: str) -> dict[str, Any]:
     cluster = visible_cluster(request, cluster_name)
     analysis = policy_analysis(request.user, cluster)
-    found = cluster_findings(request.user, cluster)
+    found = cluster_findings(request.user, cluster, analysis=analysis)
     namespace = request.GET.get("namespace", "")
     return {"cluster": cluster, "graph": analysis.graph, "summary": found, "enforcement": found.enforcement,
             "findings": found.in_namespace(namespace), "namespace": namespace}
@@ -82,6 +83,12 @@ def _matrix(request: HttpRequest, context: dict[str, Any]) -> None:
                    column_pager=_pager(request, "columns", matrix.column_page, matrix.column_pages))
 
 
+def _peers(graph: AccessGraph, pairs: list[tuple[Identity, Identity]]) -> list[Cell]:
+    """Cells of the first `PEERS_SHOWN` pairs, with the routes that take effect (who-can-reach semantics)."""
+    return [Cell(source, destination, graph.first_effective(source, destination, CELL_ROUTES),
+                 graph.effective[(source, destination)]) for source, destination in pairs[:PEERS_SHOWN]]
+
+
 @login_required
 def access_policy(request: HttpRequest, cluster: str) -> HttpResponse:
     context = _analysis(request, cluster)
@@ -92,9 +99,9 @@ def access_policy(request: HttpRequest, cluster: str) -> HttpResponse:
     _matrix(request, context)
     identity = Identity.parse(request.GET.get("identity", ""))
     if identity is not None:
-        reached_by = [cell(peer, identity, routes) for peer, routes in graph.who_can_reach(identity).items()]
-        reaches = [cell(identity, peer, routes) for peer, routes in graph.reachable_from(identity).items()]
-        context.update(identity=identity, reached_by=reached_by[:PEERS_SHOWN], reaches=reaches[:PEERS_SHOWN],
+        reached_by = sorted(pair for pair, count in graph.effective.items() if count and pair[1] == identity)
+        reaches = sorted(pair for pair, count in graph.effective.items() if count and pair[0] == identity)
+        context.update(identity=identity, reached_by=_peers(graph, reached_by), reaches=_peers(graph, reaches),
                        reached_by_more=len(reached_by) - PEERS_SHOWN, reaches_more=len(reaches) - PEERS_SHOWN)
     source = Identity.parse(request.GET.get("source", ""))
     destination = Identity.parse(request.GET.get("destination", ""))
