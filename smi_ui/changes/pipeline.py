@@ -268,7 +268,17 @@ def _read_current_during_switch(writer: ObjectWriter, target: Target, served: Se
         fresh = _call(lambda: refresh_served(target.cluster, target.info, writer.transport))
         if fresh is None or fresh == served:
             raise
-    return (*_read_current(writer, target, fresh, hint), fresh)
+    try:
+        return (*_read_current(writer, target, fresh, hint), fresh)
+    except ObjectNotFound:
+        known = KubeObject.objects.filter(cluster=target.cluster, kind=target.info.kind, namespace=target.namespace,
+                                          name=target.name).exists()
+        if not known:
+            raise
+    # A real API server answers 404 for a moment while it sets up a version it has just started serving.
+    raise ClusterUnavailable([problem("", f"cluster {target.cluster.name} has just switched {target.info.kind} to "
+                                          f"{', '.join(fresh.versions)} and does not show {target.namespace}/"
+                                          f"{target.name} in it yet; retry in a few seconds", "version-switching")])
 
 
 def _held_fields(writer: ObjectWriter, request: EditRequest, attempt: Attempt, verb: Verb,

@@ -15,7 +15,9 @@ import pytest
 
 from smi_ui.accounts.roles import Role
 from smi_ui.audit.models import AuditEntry
+from smi_ui.changes import pipeline
 from smi_ui.changes.actors import Actor
+from smi_ui.changes.errors import ClusterUnavailable, ObjectNotFound
 from smi_ui.changes.services import set_split_weights, update_object
 from smi_ui.changes.versions import FieldsWouldBeLost
 from smi_ui.smi.kinds import kind_info
@@ -145,10 +147,28 @@ def test_an_edit_right_after_a_switch_rereads_discovery_instead_of_answering_404
 
 
 @pytest.mark.django_db
+def test_a_404_in_the_version_just_switched_to_says_the_switch_is_under_way(world_factory, monkeypatch):
+    """A real API server answers 404 for a moment (~1.4 s) in a version it has just started serving."""
+    world = switched(world_factory, resync=False)
+    real_get = pipeline._get
+
+    def not_set_up_yet(writer, target, version):
+        if version == "v1alpha2":
+            raise ObjectNotFound([{"path": "", "message": "404 page not found", "code": "not-found"}])
+        return real_get(writer, target, version)
+
+    monkeypatch.setattr(pipeline, "_get", not_set_up_yet)
+    with pytest.raises(ClusterUnavailable) as unavailable:
+        set_split_weights(operator(), world.cluster, "storefront", "catalog-ab-test", NEW_WEIGHTS,
+                          base_resource_version=base(world))
+    (error,) = unavailable.value.errors
+    assert error["code"] == "version-switching" and "just switched TrafficSplit to v1alpha2" in error["message"]
+    assert world.writes() == []
+
+
+@pytest.mark.django_db
 def test_a_missing_object_is_still_a_404_after_discovery_was_read_again(world_factory):
     world = world_factory()
-    from smi_ui.changes.errors import ObjectNotFound
-
     with pytest.raises(ObjectNotFound):
         set_split_weights(operator(), world.cluster, "storefront", "no-such-split", NEW_WEIGHTS,
                           base_resource_version="1")
