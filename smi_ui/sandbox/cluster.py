@@ -122,6 +122,11 @@ class ClusterState:
         for crd in crd_objects(layout, schemas):
             self.admin_apply(crd, manager="kube-apiserver")
 
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Objects (CRDs included) from an earlier run's `store.snapshot()`, as a restarted server finds etcd."""
+        self.store.restore(snapshot)
+        self._refresh_catalog()
+
     def _refresh_catalog(self) -> None:
         """Custom resource types follow the stored CRDs (installed, changed or removed at run time)."""
         self.catalog = catalog_for(self.store.list(CRD_GROUP_RESOURCE))

@@ -65,6 +65,7 @@ class SandboxCluster:
       sends bearer tokens over HTTPS, so pair `tokens` with `tls=True` for kubectl.
     - `watch_window`: events kept per resource; older resourceVersions get 410 Expired.
     - `bookmark_interval`: seconds between BOOKMARK events on watches that allow them.
+    - `restore`: a `snapshot()` of an earlier run: its objects, uids and resourceVersions carry on.
     """
 
     def __init__(
@@ -80,6 +81,7 @@ class SandboxCluster:
         schemas: SchemaProvider | None | object = _PROJECT_SCHEMAS,
         host: str = "127.0.0.1",
         port: int = 0,
+        restore: dict[str, Any] | None = None,
     ):
         self.layout = layout_named(layout) if isinstance(layout, str) else layout
         self.host = host
@@ -89,6 +91,7 @@ class SandboxCluster:
         self._schemas = project_schemas() if schemas is _PROJECT_SCHEMAS else schemas
         self._objects = load_objects(objects)
         self._watch_window = watch_window
+        self._restore = restore
         self.faults = Faults()
         self.hub = WatchHub(bookmark_interval)
         self.authorizer = Authorizer(self.tokens, group_rules)
@@ -134,6 +137,8 @@ class SandboxCluster:
         loop = asyncio.get_running_loop()
         self.state = ClusterState(self.layout, self._schemas, self._watch_window,
                                   defer=lambda callback: loop.call_soon(callback))
+        if self._restore is not None:
+            self.state.restore(self._restore)
         for obj in self._objects:
             self.state.admin_apply(obj)
         self.app = SandboxApp(self.state, self.authorizer, self.faults, self.hub)
@@ -157,6 +162,10 @@ class SandboxCluster:
         self.hub.drop_all()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every object and the resourceVersion counter; `SandboxCluster(restore=...)` starts from it."""
+        return {"layout": self.layout.name, **self._call(lambda: self._state().store.snapshot())}
 
     def stop(self) -> None:
         if self._loop is None or self._thread is None:

@@ -46,7 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, no_sync: bool, demo: bool, access_log: str | None,
                **options) -> None:
-        from smi_ui.clusters.demo import start_demo_cluster, user_kubeconfig
+        from smi_ui.clusters.demo import start_demo_cluster, stop_demo_cluster, user_kubeconfig
         from smi_ui.clusters.models import Cluster
         from smi_ui.clusters.services import register_from_kubeconfig, register_in_cluster, running_in_cluster
         from smi_ui.clusters.sync import SyncWorker
@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 worker.stop()
                 worker_thread.join(15)
             if sandbox is not None:
-                sandbox.stop()
+                stop_demo_cluster(sandbox)  # saved for the next start
 
     def _banner_when_ready(self, host: str, port: int, url: str, notes: list[str]) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
