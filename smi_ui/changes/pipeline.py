@@ -168,12 +168,13 @@ def preparing(actor: Actor, action: str, permission: Action, cluster: Cluster | 
     """Checks made before an edit can be described (its input, its kind) are audited attempts too.
 
     Someone who holds the permission nowhere is refused first, before their input is read.
-    `cluster` is the name alone when no such cluster is visible. Values too long for the
-    audit log are recorded cut short and marked.
+    `cluster` is a name alone while no visible cluster is known (the address is being read,
+    or names none the user may see: the caller refuses with 404, as for a missing object).
+    Values too long for the audit log are recorded cut short and marked.
     """
     with actor.attributed():
         try:
-            if not actor.may_anywhere(permission):
+            if isinstance(cluster, Cluster) and not actor.may_anywhere(permission):
                 raise EditDenied([problem("", f"your roles do not allow {action} anywhere", "permission-denied")])
             yield
         except ChangeError as error:

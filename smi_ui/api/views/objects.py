@@ -73,6 +73,10 @@ def _kind_named(kind: str) -> KindInfo | None:
     return next((k for k in KINDS_BY_NAME.values() if k.plural == kind), None) or KINDS_BY_NAME.get(kind)
 
 
+def _not_found() -> ObjectNotFound:
+    return ObjectNotFound([problem("", "no such object", "not-found")])
+
+
 def address_problems(parts: dict[str, Any]) -> list[dict[str, str]]:
     """A problem for each part longer than Kubernetes allows (keyed `cluster`, `metadata.name`...)."""
     errors = []
@@ -140,13 +144,14 @@ class ObjectAddressMixin:
         too_long = address_problems(parts)
         cluster = None if too_long else Cluster.objects.filter(visible_clusters_q(self.request.user),
                                                                name=parts["cluster"]).first()
-        with preparing(actor, action, permission, cluster or parts["cluster"], kind=parts["kind"],
-                       namespace=parts["namespace"], name=parts["name"]):
-            if too_long:
-                raise InvalidEdit(too_long)
+        address = {"kind": parts["kind"], "namespace": parts["namespace"], "name": parts["name"]}
+        if cluster is None:
+            with preparing(actor, action, permission, parts["cluster"], **address):
+                raise InvalidEdit(too_long) if too_long else _not_found()
+        with preparing(actor, action, permission, cluster, **address):
             info = _kind_named(parts["kind"])
-            if cluster is None or info is None or (kinds is not None and info.kind not in kinds):
-                raise ObjectNotFound([problem("", "no such object", "not-found")])
+            if info is None or (kinds is not None and info.kind not in kinds):
+                raise _not_found()
             authorize(actor, permission, action, Target(cluster, info, parts["namespace"], parts["name"]))
             yield cluster, info
 
@@ -175,13 +180,13 @@ class ObjectList(ApiView, ListAPIView):
     @extend_schema(request=ObjectCreateSerializer, responses={201: EditResultSerializer, 200: EditResultSerializer})
     def post(self, request: Request) -> Response:
         actor = self.actor()
-        with preparing(actor, "create", Action.EDIT_POLICY, ""):  # who may create nowhere is refused first
+        with preparing(actor, "create", Action.EDIT_POLICY, ""):  # the (JSON) body names the cluster
             data = validated(ObjectCreateSerializer, lambda: request.data)
             cluster = Cluster.objects.filter(visible_clusters_q(request.user), name=data["cluster"]).first()
             if cluster is None:
                 raise ObjectNotFound([problem("cluster", f"no cluster {data['cluster']!r} that you may see",
                                               "not-found")])
-        with preparing(actor, "create", Action.EDIT_POLICY, cluster):
+        with preparing(actor, "create", Action.EDIT_POLICY, cluster):  # who may create nowhere is refused here
             manifest = manifest_from_input(data.get("manifest"), data.get("yaml"))
             metadata = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
             too_long = address_problems({f"metadata.{key}": metadata.get(key) for key in ("namespace", "name")})
