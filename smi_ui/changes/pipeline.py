@@ -156,10 +156,20 @@ def execute(actor: Actor, request: EditRequest) -> EditResult:
             raise
         outcome = Outcome.SUCCEEDED if result.verdict.accepted else Outcome.REJECTED
         written = result.object or {}
-        entry = record_attempt(attempt, outcome=outcome, message=result.verdict.message, errors=result.verdict.errors,
-                               resource_version=(written.get("metadata") or {}).get("resourceVersion", ""))
+        stored_version = (written.get("metadata") or {}).get("resourceVersion", "")
+        entry = record_attempt(attempt, outcome=outcome, message=outcome_message(result, stored_version),
+                               errors=result.verdict.errors, resource_version=stored_version)
         result.audit_id = entry.pk
         return result
+
+
+def outcome_message(result: EditResult, stored_version: str) -> str:
+    """What the audit log says happened: a preview's verdict, or what the cluster stored."""
+    if result.dry_run or not result.verdict.accepted:
+        return result.verdict.message
+    if result.action == "delete":
+        return "deleted by the cluster (after its dry run accepted the deletion)"
+    return f"written: the cluster stored resourceVersion {stored_version} (after its dry run accepted the change)"
 
 
 @contextlib.contextmanager

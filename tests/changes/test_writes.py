@@ -148,3 +148,21 @@ def deadline_wait(condition, timeout: float = 20) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+@pytest.mark.django_db
+def test_the_audit_log_says_what_a_write_stored_and_what_a_preview_judged(world):
+    operator = Actor.for_user(make_user("olga", "operator"))
+    split = world.live("split.smi-spec.io/v1alpha4", "TrafficSplit", "bookstore-canary", "bookstore")
+    base = split["metadata"]["resourceVersion"]
+    wanted = {"bookstore-v1": 70, "bookstore-v2": 30}
+    set_split_weights(operator, world.cluster, "bookstore", "bookstore-canary", wanted, base_resource_version=base,
+                      preview=True)
+    result = set_split_weights(operator, world.cluster, "bookstore", "bookstore-canary",
+                               {"bookstore-v1": 70, "bookstore-v2": 30}, base_resource_version=base)
+    preview, write = AuditEntry.objects.order_by("sequence")
+    assert preview.dry_run and "dry run" in preview.message
+    stored = result.object["metadata"]["resourceVersion"]
+    assert write.message == (f"written: the cluster stored resourceVersion {stored} "
+                             "(after its dry run accepted the change)")
+    assert write.resource_version == stored
