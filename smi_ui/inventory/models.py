@@ -82,3 +82,15 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change} {self.kind} {self.namespace}/{self.name}@{self.resource_version}"
+
+    @property
+    def author(self) -> str:
+        """Who made the change, as every page names it: the dashboard user, else the field manager."""
+        if self.actor:
+            return f"{self.actor} (via {self.get_source_display()})"
+        return self.field_manager or "a writer the cluster did not name (seen by sync)"
+
+    @property
+    def label(self) -> str:
+        """One revision in a diff header or a picker: its resourceVersion and when it was seen."""
+        return f"rv {self.resource_version}, {self.observed_at:%Y-%m-%d %H:%M:%S %Z}"

@@ -136,6 +136,20 @@ def test_object_page_shows_history_with_authors_and_compares_two_revisions(world
     assert "kubectl-client-side-apply" in body and "olivia (via dashboard edit)" in body
     # (PostgreSQL's jsonb may reorder keys, so lines are matched by content, not indentation)
     assert re.search(r"^-.*weight: 80$", body, re.MULTILINE) and re.search(r"^\+.*weight: 90$", body, re.MULTILINE)
+    comparison = body.split('data-testid="comparison">')[1].split("</pre>")[0]
+    assert f"--- object ({first.label})" in comparison and f"+++ object ({second.label})" in comparison
+    assert "(current)" not in comparison and "UTC" in first.label and "rv 1" in first.label
+
+
+def test_a_change_nobody_named_reads_as_such_on_the_object_page_and_the_overview(world, logged_in):
+    split = KubeObject.objects.get(cluster=world.cluster, kind="TrafficSplit", name="bookstore-canary")
+    Revision.objects.create(cluster=world.cluster, api_version=split.api_version, kind="TrafficSplit",
+                            namespace="bookstore", name="bookstore-canary", uid=split.uid, resource_version="99",
+                            change="created", after=split.raw, observed_at=timezone.now())
+    client = logged_in("vic", Role.VIEWER)
+    for url in ("/", f"/clusters/{world.cluster.name}/objects/bookstore/trafficsplits/bookstore-canary/"):
+        body = page(client, url)
+        assert "a writer the cluster did not name (seen by sync)" in body and "by observed by sync" not in body
 
 
 def test_unknown_kinds_in_object_urls_are_not_found(world, logged_in):

@@ -54,11 +54,7 @@ def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
         "creatable": creatable_kinds(request.user, found, namespace)})
 
 
-def revision_label(revision: Revision) -> str:
-    """Who made the change: the dashboard user, else the field manager, else the source."""
-    if revision.actor:
-        return f"{revision.actor} (via {revision.get_source_display()})"
-    return revision.field_manager or revision.get_source_display()
+
 
 
 @login_required
@@ -75,8 +71,9 @@ def object_detail(request: HttpRequest, cluster: str, namespace: str, kind: str,
                      .order_by("-observed_at", "-id")[:50])
     timeline = []
     for revision in revisions:
-        timeline.append({"revision": revision, "who": revision_label(revision),
-                         "diff": unified_diff(revision.before, revision.after, name=f"{kind_name} {namespace}/{name}")
+        timeline.append({"revision": revision, "who": revision.author,
+                         "diff": unified_diff(revision.before, revision.after, name=f"{kind_name} {namespace}/{name}",
+                                              labels=("before", revision.label))
                          if revision.change != "created" else ""})
     comparison = _comparison(request, revisions)
     metadata = (obj.raw or {}).get("metadata") or {}
@@ -103,4 +100,5 @@ def _comparison(request: HttpRequest, revisions: list[Revision]) -> dict | None:
     if old is None or new is None:
         return None
     return {"from": old, "to": new,
-            "diff": unified_diff(old.after or old.before, new.after or new.before, name="object")}
+            "diff": unified_diff(old.after or old.before, new.after or new.before, name="object",
+                                 labels=(old.label, new.label))}
