@@ -1,10 +1,11 @@
-"""Server side of the editing pages: which version a form writes, its starting values and suggestions.
+"""Server side of the editing pages: which version a form writes and its starting values.
 
 The browser builds the manifest from the form (static/js/editor.js) and sends it to the REST
 API, whose pipeline validates, dry-runs, writes and audits. What is decided here is only what
 the form offers: the fields the target version can hold (a v1alpha2 TrafficSplit has no
-`matches`, a v1alpha3 TrafficTarget no destination port), the values to start from, and the
-names worth suggesting. Offering a field the version cannot hold would only lead to a refusal.
+`matches`, a v1alpha3 TrafficTarget no destination port) and the values to start from.
+Offering a field the version cannot hold would only lead to a refusal. The names a reference
+field suggests, and those it warns about, are `references`' business.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from smi_ui.accounts.permissions import may, visible_q
+from smi_ui.accounts.permissions import may
 from smi_ui.accounts.roles import Action
 from smi_ui.changes.diff import to_yaml
 from smi_ui.changes.versions import ServedVersions, own_version
 from smi_ui.clusters.models import Cluster
-from smi_ui.inventory.models import KubeObject
 from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, serialize
 from smi_ui.smi.kinds import KindInfo
 from smi_ui.smi.model import (
@@ -207,24 +207,3 @@ def editable_yaml(document: dict[str, Any]) -> str:
 def editor_rows(text: str) -> int:
     """The YAML editor's height in lines: the whole object plus room to add, within the screen."""
     return max(12, min(40, text.count("\n") + 4))
-
-
-def suggestions(cluster: Cluster, namespace: str, user: Any) -> dict[str, list[str]]:
-    """Names worth suggesting in the form (Services, ServiceAccounts, routes) among what the user may see."""
-    visible = KubeObject.objects.filter(cluster=cluster).filter(visible_q(user))
-    in_namespace = visible.filter(namespace=namespace) if namespace else visible.none()
-
-    def names(queryset: Any, kind: str) -> list[str]:
-        return sorted(set(queryset.filter(kind=kind).values_list("name", flat=True)))[:500]
-
-    accounts = sorted({f"{ns}/{name}" for ns, name in
-                       visible.filter(kind="ServiceAccount").values_list("namespace", "name")})[:500]
-    match_names: set[str] = set()
-    for raw in in_namespace.filter(kind="HTTPRouteGroup").values_list("raw", flat=True)[:200]:
-        spec = (raw or {}).get("spec") if isinstance((raw or {}).get("spec"), dict) else raw or {}
-        for match in spec.get("matches") or (raw or {}).get("matches") or []:
-            if isinstance(match, dict) and match.get("name"):
-                match_names.add(str(match["name"]))
-    return {"services": names(in_namespace, "Service"), "serviceaccounts": accounts,
-            "httproutegroups": names(in_namespace, "HTTPRouteGroup"), "tcproutes": names(in_namespace, "TCPRoute"),
-            "udproutes": names(in_namespace, "UDPRoute"), "matchnames": sorted(match_names)[:500]}

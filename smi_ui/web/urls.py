@@ -22,6 +22,7 @@ urlpatterns = [
     path(CLUSTER + "objects/", objects.object_list, name="objects"),
     path(OBJECT + "trafficsplits/<str:name>/weights/", splits.split_page, name="split"),
     path(OBJECT + "trafficsplits/<str:name>/weights/history.json", splits.split_history, name="split-history"),
+    path(CLUSTER + "references.json", edit.reference_check, name="references"),
     path(CLUSTER + "new/<str:kind>/", edit.new_form, name="object-new"),
     path(CLUSTER + "new/<str:kind>/yaml/", edit.new_yaml, name="object-new-yaml"),
     path(OBJECT + "<str:kind>/<str:name>/edit/", edit.object_form, name="object-edit"),

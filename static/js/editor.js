@@ -35,6 +35,7 @@
       const row = $(`template[data-template="${type}"]`).content.querySelector("[data-row]").cloneNode(true);
       rows.append(row);
       withdrawPreview();
+      checkReferencesSoon();
       const first = $("input:not([type=checkbox]), select", row);
       if (first) first.focus();
       return;
@@ -45,6 +46,7 @@
       const section = row.parentElement.parentElement;
       row.remove();
       withdrawPreview();
+      checkReferencesSoon();
       const again = $(":scope > [data-add]", section);
       if (again) again.focus();
     }
@@ -59,6 +61,9 @@
     const target = event.target;
     if (target.matches('[data-row="rule"] [data-k="kind"]')) {
       $('[data-k="name"]', target.closest("[data-row]")).setAttribute("list", `dl-${target.value.toLowerCase()}s`);
+    }
+    if (target.matches('[data-row="rule"] [data-k="name"]')) {  // the match names of the route group it names
+      $('[data-k="matches"]', target.closest("[data-row]")).setAttribute("list", `dl-matches-${value(target)}`);
     }
     // a suggestion "namespace/name" fills both fields of an identity
     if (target.matches('[data-row="source"] [data-k="name"], [data-field="destination.name"]') && target.value.includes("/")) {
@@ -193,6 +198,45 @@
     return { doc, fields };
   }
 
+  // --- references: the server says which names match nothing it knows of ---------------------
+  // Warnings only: they never block a preview or an apply (the object may be created later).
+  let referenceTimer = null;
+  let referenceRound = 0;
+  function checkReferencesSoon() {
+    if (yamlArea || !state.references) return;
+    clearTimeout(referenceTimer);
+    referenceTimer = setTimeout(checkReferences, 300);
+  }
+  async function checkReferences() {
+    const round = ++referenceRound;
+    const { doc, fields } = collect();
+    let answer;
+    try { answer = await send("POST", state.references, { manifest: doc }); } catch { return; }
+    if (round !== referenceRound) return;  // the form changed meanwhile: a newer answer is coming
+    $$("[data-ref-warning]").forEach((node) => node.remove());
+    for (const input of $$("[data-ref-warned]")) {
+      if (input.getAttribute("aria-describedby") === input.dataset.refWarned) input.removeAttribute("aria-describedby");
+      input.removeAttribute("data-ref-warned");
+    }
+    for (const warning of (answer.status === 200 && answer.data.warnings) || []) {
+      const element = locate(warning.path || "", fields);
+      if (!element || !element.matches("input")) continue;
+      const note = document.createElement("p");
+      note.className = "field-warning notice small";
+      note.dataset.refWarning = warning.path;
+      note.id = `warning-${Math.random().toString(36).slice(2)}`;
+      note.textContent = `⚠ ${warning.message}`;
+      element.dataset.refWarned = note.id;
+      element.setAttribute("aria-describedby", note.id);
+      (element.closest(".edit-row") || element.parentElement).append(note);
+    }
+  }
+  if (!yamlArea && state.references) {
+    form.addEventListener("input", checkReferencesSoon);
+    form.addEventListener("change", checkReferencesSoon);
+    checkReferences();
+  }
+
   // --- talking to the API -----------------------------------------------------------------
   async function send(method, url, body) {
     const response = await fetch(url, {
@@ -249,9 +293,9 @@
     if (list) list.textContent = "";
   }
 
-  function locate(path) {
+  function locate(path, fields = lastFields) {
     let best = null;
-    for (const [registered, element] of lastFields) {
+    for (const [registered, element] of fields) {
       const fits = path === registered || path.startsWith(`${registered}.`) || path.startsWith(`${registered}[`);
       if (fits && (!best || registered.length > best[0].length)) best = [registered, element];
     }

@@ -17,16 +17,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from smi_ui.accounts.permissions import may, visible_q
+from smi_ui.accounts.permissions import may, may_anywhere, visible_q
 from smi_ui.accounts.roles import Action
 from smi_ui.changes.ownership import controller_of
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
 from smi_ui.smi.kinds import KINDS_BY_NAME, KindInfo
 
-from .. import forms
+from .. import forms, references
+from ..references import MAX_REFERENCES
 from .common import visible_cluster
+
+#: The largest body a reference check reads: a form's manifest is a few kilobytes.
+MAX_CHECK_BYTES = 65_536
 
 
 def smi_kind(plural: str) -> KindInfo:
@@ -73,6 +82,8 @@ def _api_state(cluster: Cluster, info: KindInfo, namespace: str, name: str, reso
         "object_url": reverse("web:objects", args=(cluster.name,)) + "{namespace}/" + info.plural + "/{name}/",
         "list_url": reverse("web:objects", args=(cluster.name,)) + "?" + urlencode({"namespace": namespace}),
         "caps": caps.as_dict() if caps else None,
+        "references": reverse("web:references", args=(cluster.name,))
+        if info.kind in references.REFERRING_KINDS else "",
     }
 
 
@@ -98,7 +109,7 @@ def _edit_page(request: HttpRequest, cluster: str, namespace: str, kind: str, na
             if model is None:
                 context["unreadable"] = True
             context["values"] = forms.form_values(info, model, namespace, caps)
-            context["suggest"] = forms.suggestions(found, namespace, request.user)
+            context["suggest"] = references.suggestions(found, namespace, request.user)
         else:
             context["yaml_text"] = forms.editable_yaml(raw)
             context["yaml_rows"] = forms.editor_rows(context["yaml_text"])
@@ -141,7 +152,7 @@ def _new_page(request: HttpRequest, cluster: str, kind: str, mode: str) -> HttpR
     }
     if mode == "form":
         context["values"] = forms.blank_values(info, namespace)
-        context["suggest"] = forms.suggestions(found, namespace, request.user)
+        context["suggest"] = references.suggestions(found, namespace, request.user)
     else:
         context["yaml_text"] = forms.editable_yaml(forms.starter_manifest(info, version, namespace))
         context["yaml_rows"] = forms.editor_rows(context["yaml_text"])
@@ -178,3 +189,41 @@ def creatable_kinds(user: Any, cluster: Cluster, namespace: str) -> list[dict[st
                            "form": reverse("web:object-new", args=(cluster.name, info.plural)) + suffix,
                            "yaml": reverse("web:object-new-yaml", args=(cluster.name, info.plural)) + suffix})
     return result
+
+
+@extend_schema(exclude=True)
+@api_view(["POST"])
+def reference_check(request: Request, cluster: str) -> Response:
+    """Which reference fields of the form's manifest name nothing the user can see (`{"warnings": [...]}`).
+
+    Asked by the form as the user types; answers warnings only (never blocks a save). The
+    same refusals as the form pages: 404 for a cluster the user cannot see, 403 without the
+    role to edit the kind in that namespace; the body is bounded before it is parsed.
+    """
+    found = visible_cluster(request, cluster)
+    if not may_anywhere(request.user, Action.EDIT_POLICY):
+        raise PermissionDenied("your role does not allow editing SMI objects")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_CHECK_BYTES:
+        return Response({"errors": [{"path": "", "message": f"the request body is larger than {MAX_CHECK_BYTES} "
+                                     "bytes", "code": "too-large"}]}, status=413)
+    body = request.data
+    manifest = body.get("manifest") if isinstance(body, dict) else None
+    if not isinstance(manifest, dict):
+        raise ValidationError({"manifest": ["an object (the form's manifest) is required"]})
+    kind = manifest.get("kind")
+    if kind not in KINDS_BY_NAME:
+        raise ValidationError({"manifest.kind": [f"one of {', '.join(KINDS_BY_NAME)}"]})
+    metadata = manifest.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    if not isinstance(namespace, str) or not namespace:
+        raise ValidationError({"manifest.metadata.namespace": ["a namespace is required"]})
+    if not may_edit(request.user, found, namespace, str(kind)):
+        raise PermissionDenied(f"your role does not allow editing {kind} in {found.name}/{namespace}")
+    refs = references.references(manifest)
+    if len(refs) > MAX_REFERENCES:
+        raise ValidationError({"manifest": [f"names {len(refs)} objects; at most {MAX_REFERENCES} are checked"]})
+    return Response({"warnings": references.missing_references(request.user, found, refs)})
