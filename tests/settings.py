@@ -24,3 +24,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"smi-ui-tests-{os.getpid()}.sqlite3")
     }
+
+# Live figures over a 1 s window: a weight change shows within a refresh or two, as tests expect.
+# (The simulator answers each window honestly; tests of that use explicit windows.)
+METRICS_WINDOW_SECONDS = 1

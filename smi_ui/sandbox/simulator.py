@@ -12,16 +12,19 @@ TrafficSplits, TrafficTargets) each time it is asked and derives steady per-edge
   label, or a `version` label other than the split's first backend's) are slower and fail
   more than stable ones.
 
-Both metrics providers are fed from it: the sandbox answers the SMI metrics API
-(`traffic_metrics_*`, counts = rate x window, as a steady state is exact for that) and
-`prometheus_text` renders cumulative counters and histograms in Linkerd's proxy metric
-shapes for a real Prometheus to scrape.
+Both metrics providers are fed from it, and both are honest about their window: the sandbox
+answers the SMI metrics API with what the window really held (each observation's rates
+count from the moment they were seen, the rates first seen count for the time before), so
+after a weight change the figures move over the window as a real mesh's do, not at once;
+and `prometheus_text` renders cumulative counters and histograms in Linkerd's proxy metric
+shapes for a real Prometheus to scrape (its `rate()` over a window does the same).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +102,11 @@ class EdgeTraffic:
     def failure_rps(self) -> float:
         return self.rps - self.success_rps
 
+
+#: The longest window the SMI metrics API answers for (older observations are forgotten).
+MAX_WINDOW_SECONDS = 3600.0
+#: Observations remembered at most (one per metrics request, so a bound on memory whatever the window).
+MAX_OBSERVATIONS = 20_000
 
 #: Who calls whom in the demo world (namespaces bookstore and storefront).
 DEMO_FLOWS: tuple[Flow, ...] = (
@@ -230,6 +238,7 @@ class TrafficSimulator:
         self._requests: dict[tuple[Edge, bool], float] = {}  # (edge, success) -> cumulative count
         self._buckets: dict[Edge, list[float]] = {}  # edge -> cumulative count per bound (+Inf last)
         self._latency_sum: dict[Edge, float] = {}
+        self._seen: deque[tuple[float, list[EdgeTraffic]]] = deque(maxlen=MAX_OBSERVATIONS)  # (when, rates then)
 
     def set_flows(self, flows: Iterable[Flow]) -> None:
         with self._lock:
@@ -252,6 +261,41 @@ class TrafficSimulator:
                 rates[edge] = rates.get(edge, 0.0) + flow.rps * share
                 profiles[edge] = (DENIED, True) if denied else (self.canary if canary else self.stable, False)
         return [EdgeTraffic(edge, rate, *profiles[edge]) for edge, rate in rates.items()]
+
+    # ---- what a window held (the SMI metrics API) ---------------------------------------------
+
+    def observe(self) -> list[EdgeTraffic]:
+        """Today's rates, remembered with the time they were seen (so windows can be answered honestly)."""
+        traffic = self.traffic()
+        with self._lock:
+            now = self.clock()
+            self._seen.append((now, traffic))
+            while len(self._seen) > 1 and self._seen[1][0] <= now - MAX_WINDOW_SECONDS:
+                self._seen.popleft()
+        return traffic
+
+    def windowed(self, window_seconds: float) -> list[EdgeTraffic]:
+        """What the last `window_seconds` carried: one piece per edge and observation, rates scaled by its share.
+
+        Rates hold from the observation that saw them to the next; the first rates seen held
+        before it. Summing the pieces of an edge gives its average rate over the window.
+        """
+        self.observe()
+        with self._lock:
+            seen = list(self._seen)
+            now = self.clock()
+        window = max(window_seconds, 1e-9)
+        start = now - window
+        pieces: list[EdgeTraffic] = []
+        for index, (since, traffic) in enumerate(seen):
+            until = seen[index + 1][0] if index + 1 < len(seen) else now
+            begin = start if index == 0 else max(since, start)
+            share = max(0.0, min(until, now) - begin) / window
+            if share > 0:
+                pieces.extend(EdgeTraffic(t.edge, t.rps * share, t.profile, t.denied) for t in traffic)
+        if not pieces:  # the window is shorter than the clock's resolution: today's rates
+            pieces = list(seen[-1][1])
+        return pieces
 
     # ---- cumulative counters (Prometheus) -----------------------------------------------------
 
@@ -313,8 +357,8 @@ class TrafficSimulator:
     # ---- the SMI metrics API (metrics.smi-spec.io/v1alpha1) ---------------------------------
 
     def deployment_metrics(self, namespace: str, window_seconds: float, name: str | None = None) -> list[dict]:
-        """TrafficMetrics of each Deployment in `namespace` (what it received), or of one."""
-        traffic = self.traffic()
+        """TrafficMetrics of each Deployment in `namespace` (what it received over the window), or of one."""
+        traffic = self.windowed(window_seconds)
         mesh_names = sorted({key[1] for key in Mesh.from_objects(self.mesh_source()).deployments
                              if key[0] == namespace})
         names = [name] if name is not None else mesh_names
@@ -327,17 +371,19 @@ class TrafficSimulator:
         return items
 
     def deployment_edges(self, namespace: str, name: str, window_seconds: float) -> list[dict]:
-        """The edges of one Deployment: `from` its callers, `to` what it calls."""
+        """The edges of one Deployment over the window: `from` its callers, `to` what it calls."""
         items = []
         resource = _deployment_ref(namespace, name)
-        for item in self.traffic():
-            edge = item.edge
+        by_edge: dict[Edge, list[EdgeTraffic]] = {}
+        for piece in self.windowed(window_seconds):
+            by_edge.setdefault(piece.edge, []).append(piece)
+        for edge, pieces in by_edge.items():
             if (edge.destination_namespace, edge.destination) == (namespace, name):
                 peer = _deployment_ref(edge.source_namespace, edge.source)
-                items.append(_traffic_metrics(resource, peer, "from", [item], window_seconds))
+                items.append(_traffic_metrics(resource, peer, "from", pieces, window_seconds))
             if (edge.source_namespace, edge.source) == (namespace, name):
                 peer = _deployment_ref(edge.destination_namespace, edge.destination)
-                items.append(_traffic_metrics(resource, peer, "to", [item], window_seconds))
+                items.append(_traffic_metrics(resource, peer, "to", pieces, window_seconds))
         return items
 
 

@@ -35,7 +35,7 @@ class Recorder:
 
 
 def start_poller(cluster_id: int, provider_factory=provider_for, history=None, publisher=None) -> NamespacePoller:
-    poller = NamespacePoller(cluster_id, "bookstore", provider_factory, interval=INTERVAL, window_seconds=30,
+    poller = NamespacePoller(cluster_id, "bookstore", provider_factory, interval=INTERVAL, window_seconds=INTERVAL,
                              history=history or MemoryHistory(900), publisher=publisher or Recorder())
     poller.start()
     assert poller.wait_for_refresh(0, timeout=10), "first refresh"

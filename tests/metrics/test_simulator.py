@@ -95,3 +95,56 @@ def test_counters_grow_by_rate_times_elapsed_time():
                                                (None, 30), ("", 30), ("soon", 30), ("10", 30)])
 def test_window_parameter_is_a_go_duration_defaulting_to_thirty_seconds(text, seconds):
     assert parse_window(text) == seconds
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def canary_rps_over(simulator, window: float) -> float:
+    """The canary's rate as the SMI metrics API answers for `window` (success + failure counts ÷ window)."""
+    from smi_ui.smi.quantity import parse_quantity
+
+    (document,) = simulator.deployment_metrics("bookstore", window, "bookstore-v2")
+    counts = {m["name"]: float(parse_quantity(m["value"]).value) for m in document["metrics"]}
+    return (counts["success_count"] + counts["failure_count"]) / window
+
+
+def test_a_window_holds_what_happened_in_it_not_the_current_rate():
+    """After a weight change the 30 s figures move over 30 s, as a real mesh's do: never all at once."""
+    objects = demo_objects()
+    clock = FakeClock()
+    mesh = {"objects": objects}
+    simulator = simulator_for_objects([], clock=clock)
+    simulator.mesh_source = lambda: mesh["objects"]
+    before = canary_rps_over(simulator, 30)
+    assert before == pytest.approx(4.8)  # 20 % of bookbuyer's 20 rps and of bookthief's 4 (denied)
+    clock.now += 60
+    mesh["objects"] = with_weights(objects, 50, 50)
+    settled = sum(t.rps for t in simulator.traffic() if t.edge.destination == "bookstore-v2")
+    assert settled == pytest.approx(12.0)
+    assert canary_rps_over(simulator, 30) == pytest.approx(before)  # just seen: none of it in the window yet
+    for seconds_since in (10, 20, 30, 45):
+        clock.now = 1060 + seconds_since
+        share = min(seconds_since, 30) / 30
+        assert canary_rps_over(simulator, 30) == pytest.approx(before + (settled - before) * share, rel=1e-3)
+    assert canary_rps_over(simulator, 1) == pytest.approx(settled)
+
+
+def test_memory_of_observations_is_bounded(monkeypatch):
+    from smi_ui.sandbox import simulator as module
+
+    monkeypatch.setattr(module, "MAX_OBSERVATIONS", 100)
+    clock = FakeClock()
+    simulator = simulator_for_objects(demo_objects(), clock=clock)
+    for _ in range(150):
+        clock.now += 0.001
+        simulator.observe()
+    assert len(simulator._seen) == 100
+    clock.now += module.MAX_WINDOW_SECONDS + 10
+    simulator.observe()
+    assert len(simulator._seen) == 2  # the observation whose rates still cover the longest window, and now
