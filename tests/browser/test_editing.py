@@ -287,3 +287,36 @@ def test_the_audit_page_filters_by_user_and_outcome_and_exports_them_as_csv(worl
     expect(page.get_by_test_id("audit-table")).to_contain_text("conflict")
     page.goto("/audit/")
     screenshot(page, "audit-page")
+
+
+def test_reference_fields_suggest_existing_names_and_warn_about_missing_ones(world, new_page):
+    make_user("pat", Role.POLICY_EDITOR)
+    page = new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    log_in(page, "pat")
+    with page.expect_response(lambda response: response.url.endswith("/references.json")) as checked:
+        page.goto(objects_url(world, "bookstore", "trafficsplits", "bookstore-canary", "edit/"))
+    assert checked.value.json() == {"warnings": []}
+    backend = row(page, "backend", 1).locator('[data-k="service"]')
+    offered = backend.evaluate("input => [...input.list.options].map(option => option.value)")
+    assert {"bookstore-v1", "bookstore-v2", "bookstore"} <= set(offered)  # the browser's own suggestion list
+    assert page.locator("[data-ref-warning]").count() == 0
+    backend.fill("bookstore-v9")
+    warning = row(page, "backend", 1).locator('[data-ref-warning="spec.backends[1].service"]')
+    expect(warning).to_have_text("⚠ no Service bookstore-v9 in bookstore")
+    expect(backend).to_have_attribute("aria-describedby", warning.get_attribute("id"))
+    screenshot(page, "edit-form-missing-reference")
+    page.get_by_role("button", name="Preview change…").click()  # a warning does not block the preview
+    expect(page.locator("[data-verdict]")).to_have_text(ACCEPTED)
+    expect(warning).to_be_visible()
+    backend.fill("bookstore-v2")
+    expect(page.locator("[data-ref-warning]")).to_have_count(0)
+    assert world.real_writes() == []
+
+    page.goto(objects_url(world, "storefront", "traffictargets", "frontend-to-checkout", "edit/"))
+    planted = row(page, "rule", 0).locator('[data-ref-warning="spec.rules[0].name"]')
+    expect(planted).to_have_text("⚠ no HTTPRouteGroup checkout-routes in storefront")
+    screenshot(page, "edit-form-planted-mistake")
+    assert problems == []
