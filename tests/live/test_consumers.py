@@ -68,8 +68,16 @@ async def test_authorised_client_receives_figures_then_deltas(traffic_world, vie
     assert full["edges"][CANARY_EDGE]["rps"] == pytest.approx(4.0)
     operator = await _make_operator(traffic_world)
     await _set_weights(traffic_world, operator, 50)
-    delta = await receive_until(connection, lambda m: m["type"] == "metrics.delta" and CANARY_EDGE in m["edges"])
-    assert not delta["full"] and delta["edges"][CANARY_EDGE]["rps"] == pytest.approx(10.0)
+    seen: list[float] = []  # the window moves to the new rate over its length: only rising values on the way
+
+    def settled(message: dict) -> bool:
+        figures = message["edges"].get(CANARY_EDGE) if message["type"] == "metrics.delta" else None
+        if figures:
+            seen.append(figures["rps"])
+        return bool(figures) and figures["rps"] == pytest.approx(10.0)
+
+    delta = await receive_until(connection, settled)
+    assert not delta["full"] and seen == sorted(seen) and all(4.0 <= rps <= 10.0 for rps in seen)
     assert "bookstore/bookbuyer->bookstore/bookstore-v1" in delta["edges"]
     assert "bookstore/bookwarehouse->bookstore/mysql" not in delta["edges"]  # unchanged edges are not resent
     await connection.disconnect()
