@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from smi_ui.accounts.roles import Role
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
 from smi_ui.web.references import MAX_REFERENCES, SUGGEST_PER_NAMESPACE
+from tests.edit_support import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,17 @@ def test_checks_follow_the_edit_pages_refusals(world, logged_in, client):
 def test_route_kinds_have_no_reference_check(world, logged_in):
     body = form(logged_in("pat", Role.POLICY_EDITOR), world, "bookstore", "httproutegroups", "bookwarehouse-routes")
     assert '"references": ""' in body
+
+
+def test_a_check_from_another_site_is_refused_without_the_csrf_token(world):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_user("pat", Role.POLICY_EDITOR))
+    errors = check(browser, world, stored(world, "TrafficTarget", "frontend-to-checkout"), status=403)["errors"]
+    assert "CSRF" in errors[0]["message"]
+
+
+def test_the_create_form_suggests_the_chosen_namespaces_names(world, logged_in):
+    client = logged_in("pat", Role.POLICY_EDITOR)
+    response = client.get(f"/clusters/{world.cluster.name}/new/trafficsplits/?namespace=bookstore")
+    lists = datalists(response.content.decode())
+    assert {"bookstore-v1", "bookstore-v2"} <= set(lists["services"]) and "catalog" not in lists["services"]
