@@ -16,6 +16,7 @@ from django.test import Client
 
 from smi_ui.accounts.models import Grant
 from smi_ui.accounts.roles import Role
+from smi_ui.accounts.tokens import issue_token
 from smi_ui.audit.models import AuditEntry
 from smi_ui.core.handlers import PooledThreadsASGIHandler
 from tests.edit_support import make_user, resource_version, split_url, token_client
@@ -292,9 +293,12 @@ def test_nul_in_an_api_url_is_a_json_400(admin_client, url):
 
 
 def test_unknown_api_paths_answer_404_json_whatever_the_method(world):
-    client = token_client(make_user("pat", Role.POLICY_EDITOR))
-    for method in ("get", "post", "put", "delete"):
-        assert_error_body(getattr(client, method)("/api/no/such/thing/", {"a": 1}, format="json"), 404)
+    _, token = issue_token(make_user("pat", Role.POLICY_EDITOR), "tests")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {token}")  # CSRF checked, as in production
+    assert_error_body(client.get("/api/no/such/thing/"), 404, "not_found")
+    for method in ("post", "put", "patch", "delete"):
+        assert_error_body(getattr(client, method)("/api/no/such/thing/", '{"a": 1}', content_type="application/json"),
+                          404, "not_found")
     session = Client(enforce_csrf_checks=True)
     session.force_login(make_user("sam", Role.POLICY_EDITOR))
     assert_error_body(session.post("/api/no/such/thing/", {}), 404)
