@@ -11,7 +11,7 @@ namespace they cannot see holds (nor that it holds nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +102,7 @@ def match_names(normalized: dict[str, Any] | None) -> list[str]:
     return [str(entry["name"]) for entry in _items((normalized or {}).get("matches")) if entry.get("name")]
 
 
-def missing_references(user: Any, cluster: Cluster, refs: Iterable[Reference]) -> list[dict[str, str]]:
+def missing_references(user: Any, cluster: Cluster, refs: Sequence[Reference]) -> list[dict[str, str]]:
     """A warning `{path, message, code}` per reference naming nothing the inventory holds.
 
     References into namespaces the user may not see are not judged (no warning either way).
