@@ -292,6 +292,12 @@ def test_nul_in_an_api_url_is_a_json_400(admin_client, url):
     assert "NUL" in assert_error_body(admin_client.get(url), 400)[0]["message"]
 
 
+def test_errors_django_answers_itself_are_json_under_api(admin_client):
+    assert_error_body(admin_client.get("/api/objects/", HTTP_HOST="evil.example"), 400)  # DisallowedHost
+    page = admin_client.get("/clusters/x/objects/?namespace=%00")
+    assert page.status_code == 400 and not page["Content-Type"].startswith("application/json")  # pages keep theirs
+
+
 def test_unknown_api_paths_answer_404_json_whatever_the_method(world):
     _, token = issue_token(make_user("pat", Role.POLICY_EDITOR), "tests")
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {token}")  # CSRF checked, as in production
