@@ -29,7 +29,7 @@
     hide: new Set([...listParam("hide")].filter((k) => EDGE_KINDS.includes(k))),
     health: HEALTH.includes(params.get("health")) ? params.get("health") : "all",
     q: params.get("q") || "",
-    layout: params.get("layout") || "fcose",
+    layout: params.get("layout") || "elk",
   };
   for (const box of controls.querySelectorAll("[data-show]")) box.checked = !state.hide.has(box.dataset.show);
   controls.querySelector("[data-health]").value = state.health;
@@ -42,7 +42,7 @@
     const q = new URLSearchParams();
     const entries = {
       namespace: state.namespace, expand: [...state.expand].sort().join(","), hide: [...state.hide].sort().join(","),
-      health: state.health === "all" ? "" : state.health, q: state.q, layout: state.layout === "fcose" ? "" : state.layout,
+      health: state.health === "all" ? "" : state.health, q: state.q, layout: state.layout === "elk" ? "" : state.layout,
       ...extra,
     };
     for (const [key, value] of Object.entries(entries)) if (value) q.set(key, value);
@@ -52,33 +52,42 @@
   const writeUrl = () => history.replaceState(null, "", `${location.pathname}${query()}`);
 
   // ---- graph ---------------------------------------------------------------------------------------
+  // Node names are never covered: they carry a background and are drawn above every edge at rest.
+  // Edge figures appear on hover, on keyboard selection or when an end is hovered/selected (class
+  // "revealed"), written along the edge; at rest only denied traffic and broken rules show a marker.
   function style() {
-    const ok = css("--ok"), warn = css("--warn"), bad = css("--bad"), muted = css("--muted");
+    const ok = css("--ok"), warn = css("--warn"), bad = css("--bad"), muted = css("--muted"), card = css("--card");
+    const textBox = { "text-background-color": card, "text-background-opacity": 0.92, "text-background-padding": 2,
+      "text-background-shape": "roundrectangle" };
     return [
-      { selector: "node", style: { label: "data(label)", color: css("--fg"), "font-size": 11, "text-valign": "bottom",
-        "text-margin-y": 4, "background-color": css("--accent"), width: 22, height: 22, "min-zoomed-font-size": 7 } },
-      { selector: 'node[type = "namespace"]', style: { "background-color": css("--card"), "background-opacity": 0.6,
-        "border-color": css("--border"), "border-width": 1, "text-valign": "top", "font-weight": 600, shape: "round-rectangle" } },
+      { selector: "node", style: { label: "data(label)", color: css("--fg"), "font-size": 12, "text-valign": "bottom",
+        "text-margin-y": 4, "background-color": css("--accent"), width: 22, height: 22, "min-zoomed-font-size": 6, ...textBox } },
+      { selector: 'node[type = "namespace"]', style: { "background-color": card, "background-opacity": 0.6,
+        "border-color": css("--border"), "border-width": 1, "text-valign": "top", "text-margin-y": -2, "font-weight": 600,
+        shape: "round-rectangle" } },
       { selector: "node[?collapsed]", style: { width: 90, height: 46, "text-valign": "center", "text-wrap": "wrap",
         "text-max-width": 84, "border-width": 2, "border-style": "double", "background-opacity": 1 } },
       { selector: 'node[type = "workload"]', style: { shape: "round-triangle", "background-color": muted } },
       { selector: "node[split]", style: { shape: "diamond", "background-color": warn } },
       { selector: "node[?missing]", style: { "background-color": bad, "border-style": "dashed" } },
-      { selector: "edge", style: { width: 2, "curve-style": "bezier", "target-arrow-shape": "triangle", label: "data(label)",
-        "font-size": 10, color: css("--fg"), "text-background-color": css("--card"), "text-background-opacity": 0.9,
-        "text-background-padding": 2, "min-zoomed-font-size": 7 } },
+      { selector: "edge", style: { width: 2, "curve-style": "bezier", "target-arrow-shape": "triangle", label: "",
+        "font-size": 11, color: css("--fg"), "text-rotation": "autorotate", "min-zoomed-font-size": 6, ...textBox } },
       { selector: 'edge[type = "split"]', style: { "line-color": warn, "target-arrow-color": warn, width: 3 } },
       { selector: 'edge[type = "allowed"]', style: { "line-color": ok, "target-arrow-color": ok, "line-style": "dashed",
         width: 1.5, "line-dash-pattern": [6, 4] } },
-      { selector: 'edge[type = "broken"]', style: { "line-color": bad, "target-arrow-color": bad, "line-style": "dotted" } },
-      { selector: "edge[?aggregate]", style: { width: "mapData(count, 1, 200, 2, 9)", "font-size": 9 } },
+      { selector: 'edge[type = "broken"]', style: { "line-color": bad, "target-arrow-color": bad, "line-style": "dotted",
+        label: "✕", color: bad, "font-weight": 700, "font-size": 12 } },
+      { selector: "edge[?aggregate]", style: { width: "mapData(count, 1, 200, 2, 9)" } },
       { selector: 'edge[type = "traffic"]', style: { "line-style": "solid", width: "mapData(rps, 0, 50, 2.5, 8)",
         "line-color": muted, "target-arrow-color": muted, "arrow-scale": 0.9, "font-weight": 600, "z-index": 10 } },
       { selector: 'edge[health = "ok"]', style: { "line-color": ok, "target-arrow-color": ok } },
       { selector: 'edge[health = "degraded"]', style: { "line-color": warn, "target-arrow-color": warn } },
       { selector: 'edge[health = "failing"]', style: { "line-color": bad, "target-arrow-color": bad } },
       { selector: "edge[?denied]", style: { "line-color": bad, "target-arrow-color": bad, "target-arrow-shape": "tee",
-        width: 7, color: bad, "underlay-color": bad, "underlay-opacity": 0.25, "underlay-padding": 6, "z-index": 20 } },
+        width: 7, color: bad, "underlay-color": bad, "underlay-opacity": 0.25, "underlay-padding": 6, "z-index": 20,
+        label: "⊘", "font-size": 13 } },
+      { selector: "edge.revealed", style: { label: "data(label)", "font-size": 12, "text-margin-y": -9,
+        "z-index-compare": "manual", "z-index": 100 } },
       { selector: ".hidden", style: { display: "none" } },
       { selector: ".dimmed", style: { opacity: 0.15 } },
       { selector: ".match", style: { "border-width": 3, "border-color": css("--accent") } },
@@ -92,10 +101,25 @@
   ];
   const size = payload.nodes.length + payload.edges.length;
   const large = size > 1500;
-  // fcose's "draft" skips the polishing pass: past a few hundred elements it halves the first render.
-  const layoutOptions = (name, fit = true) => ({ name, animate: false, fit, padding: 30, nodeDimensionsIncludeLabels: true,
-    randomize: name === "fcose", quality: size > 300 ? "draft" : "default", avoidOverlap: true });
-  if (state.layout === "fcose" && typeof cytoscapeFcose === "undefined") state.layout = "breadthfirst";
+  // Layered (ELK) by default: callers on the left, what they call on the right, each namespace a box;
+  // edges run between layers, so their markers and figures fall between node names, not on them.
+  // ELK reads spacing from each graph level, so every namespace box carries the same options as the root.
+  const ELK_SPACING = { "elk.spacing.nodeNode": 36, "elk.layered.spacing.nodeNodeBetweenLayers": 110,
+    "elk.spacing.edgeNode": 24, "elk.spacing.componentComponent": 48, "elk.padding": "[top=36,left=24,bottom=20,right=24]" };
+  const ELK = { algorithm: "layered", "elk.direction": "RIGHT", "elk.hierarchyHandling": "INCLUDE_CHILDREN",
+    "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES", ...ELK_SPACING };
+  const layoutOptions = (name) => {
+    const common = { name, animate: false, fit: false, nodeDimensionsIncludeLabels: true };
+    if (name === "elk") return { ...common, elk: ELK, nodeLayoutOptions: (node) => (node.isParent() ? ELK_SPACING : undefined) };
+    // fcose's "draft" skips the polishing pass: past a few hundred elements it halves the first render.
+    if (name === "fcose") return { ...common, randomize: true, quality: size > 300 ? "draft" : "default",
+      idealEdgeLength: 110, nodeRepulsion: 12000, nodeSeparation: 90, tile: true };
+    return { ...common, avoidOverlap: true, spacingFactor: 1.2 };
+  };
+  const available = { elk: typeof cytoscapeElk !== "undefined", fcose: typeof cytoscapeFcose !== "undefined" };
+  if (state.layout === "elk" && (large || !available.elk)) state.layout = available.fcose ? "fcose" : "breadthfirst";
+  if (state.layout === "fcose" && !available.fcose) state.layout = "breadthfirst";
+  layoutSelect.value = state.layout;
   // Cytoscape adds an inline <style> for its container unless an element with this id exists; the
   // page's policy refuses inline styles, so the rule is in app.css and this marker says so.
   if (!document.getElementById("__________cytoscape_stylesheet")) {
@@ -106,7 +130,35 @@
   const cy = cytoscape({ container, elements: elements(payload), style: style(), wheelSensitivity: 0.3,
     // Big graphs: draw a cached bitmap while panning/zooming and skip edges until the viewport settles.
     textureOnViewport: large, hideEdgesOnViewport: large, motionBlur: false, selectionType: "single",
-    boxSelectionEnabled: false, layout: layoutOptions(state.layout) });
+    boxSelectionEnabled: false, maxZoom: 2.5, minZoom: 0.05 });
+
+  // The canvas takes the graph's proportions (within bounds), then the graph is fitted with a small margin:
+  // it fills the width, or the height when it is tall, instead of floating in a fixed box.
+  const FIT_PADDING = 16;
+  function fitToGraph() {
+    const shown = cy.elements(":visible");
+    if (shown.empty()) return;
+    const box = shown.boundingBox({ includeLabels: true });
+    const width = container.clientWidth - 2 * FIT_PADDING;
+    const wanted = box.w > 0 ? width * (box.h / box.w) + 2 * FIT_PADDING : 420;
+    const floor = Math.min(360, Math.round(window.innerHeight * 0.5));
+    const ceiling = Math.max(floor, Math.round(window.innerHeight * 0.85));
+    container.style.height = `${Math.round(Math.min(ceiling, Math.max(floor, wanted)))}px`;
+    cy.resize();
+    cy.fit(shown, FIT_PADDING);
+  }
+  function runLayout(name) {
+    return new Promise((resolve) => {
+      const layout = cy.layout(layoutOptions(name));
+      layout.one("layoutstop", () => { fitToGraph(); resolve(); });
+      layout.run();
+    });
+  }
+  // The first layout waits (briefly) for the first traffic figures, so observed edges are placed too and
+  // their markers fall between the services they join; later traffic changes never move anything.
+  let trafficSeen;
+  const firstTraffic = new Promise((resolve) => { trafficSeen = resolve; setTimeout(resolve, 2000); });
+  const laidOut = firstTraffic.then(() => runLayout(state.layout));
 
   // ---- live traffic -----------------------------------------------------------------------------------
   const live = { docs: new Map(), subs: new Map(), statuses: new Map(), updates: 0, changes: 0 };
@@ -170,6 +222,7 @@
   const RANK = { refused: 4, reconnecting: 3, closed: 3, connecting: 2, live: 1 };
   function showLive(detail) {
     if (!payload.live.namespaces.length) {  // everything collapsed (or nothing to watch): no socket is open
+      trafficSeen();
       statusNode.dataset.state = "idle";
       statusNode.textContent = "not watching";
       detailNode.textContent = "· expand a namespace to see its traffic";
@@ -255,6 +308,7 @@
     });
     if (changed) { live.changes += 1; applyFilters(); }
     renderTrafficList(rows);
+    if (live.docs.size) trafficSeen();
   }
 
   let listText = "";
@@ -407,7 +461,7 @@
       state.q = target.value;
     } else if (target.matches("[data-layout]")) {
       state.layout = target.value;
-      cy.layout(layoutOptions(state.layout)).run();
+      runLayout(state.layout);
     } else {
       return;
     }
@@ -448,6 +502,39 @@
   }
   cy.on("tap", "node, edge", (event) => activate(event.target));
 
+  // Figures on demand: the hovered edge, or every edge of the hovered or selected node, shows its label.
+  const hoverNode = $("[data-topology-hover]");
+  const edgesOf = (element) => (element.isEdge() ? element : element.connectedEdges());
+  const ends = (edge) => `${edge.source().data("label")} → ${edge.target().data("label")}`;
+  const KIND = { traffic: "observed traffic", allowed: "allowed by a TrafficTarget", split: "TrafficSplit share",
+    broken: "TrafficTarget" };
+  function explain(edge) {
+    const d = edge.data();
+    const what = d.denied ? "observed traffic no rule allows" : KIND[d.type] || d.type;
+    return `${ends(edge)} · ${what}${d.label ? `: ${d.label}` : ""}`;
+  }
+  function reveal() {
+    cy.batch(() => {
+      cy.edges(".revealed").removeClass("revealed");
+      cy.$(":selected, .hovered").forEach((element) => edgesOf(element).addClass("revealed"));
+    });
+  }
+  cy.on("mouseover", "node, edge", (event) => {
+    event.target.addClass("hovered");
+    reveal();
+    if (event.target.isEdge()) hoverNode.textContent = explain(event.target);
+  });
+  cy.on("mouseout", "node, edge", (event) => {
+    event.target.removeClass("hovered");
+    reveal();
+    if (event.target.isEdge()) hoverNode.textContent = "";
+  });
+  cy.on("select unselect", reveal);
+  // Leaving the canvas in one move fires no mouseout on what was under the pointer.
+  container.addEventListener("mouseleave", () => { cy.$(".hovered").removeClass("hovered"); reveal(); hoverNode.textContent = ""; });
+  // Traffic edges come and go with live updates: a new edge of a selected node shows its figures too.
+  cy.on("add", "edge", () => { if (cy.$(":selected, .hovered").nonempty()) reveal(); });
+
   const focusNode = $("[data-topology-focus]");
   const focusable = () => cy.nodes().filter((n) => !n.hasClass("hidden") && (n.data("type") !== "namespace" || n.data("collapsed")))
     .toArray().sort((a, b) => `${a.data("namespace")}/${a.data("label")}`.localeCompare(`${b.data("namespace")}/${b.data("label")}`));
@@ -484,9 +571,12 @@
 
   renderNodeList();
   applyFilters();
-  window.smiTopology = { cy, update, refresh, live, state, startedAt, readyAt: performance.now() };
-  container.dataset.ready = "true";
-  // Cytoscape paints on the next animation frame: the second one is after the first picture.
-  requestAnimationFrame(() => requestAnimationFrame(() => { window.smiTopology.drawnAt = performance.now(); }));
+  window.smiTopology = { cy, update, refresh, live, state, startedAt, fit: fitToGraph };
   subscribeAll();
+  laidOut.then(() => {
+    window.smiTopology.readyAt = performance.now();
+    container.dataset.ready = "true";
+    // Cytoscape paints on the next animation frame: the second one is after the first picture.
+    requestAnimationFrame(() => requestAnimationFrame(() => { window.smiTopology.drawnAt = performance.now(); }));
+  });
 })();
