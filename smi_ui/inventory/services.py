@@ -49,6 +49,7 @@ class Observed:
     obj: dict[str, Any]
     source: str = ChangeSource.SYNC
     actor: str = ""
+    catch_up: bool = False  # applied only to a stored object that is behind it (same uid, older version)
 
 
 def last_field_manager(obj: dict[str, Any]) -> str:
@@ -153,7 +154,7 @@ def store_write(cluster_id: int, written: dict[str, Any], *, base: dict[str, Any
     observe it: when the watch lags behind, the change made before ours keeps its own
     revision and ours is compared with what it was based on; otherwise it is a no-op.
     """
-    events = [Observed("MODIFIED", base)] if base is not None else []
+    events = [Observed("MODIFIED", base, catch_up=True)] if base is not None else []
     events.append(Observed("DELETED" if deleted else "MODIFIED", written, source, actor))
     return apply_events(cluster_id, events)
 
@@ -228,6 +229,9 @@ class _Batch:
         uid = metadata.get("uid", "")
         resource_version = metadata.get("resourceVersion", "")
         current = self.rows[key]
+        if event.catch_up and not (current is not None and current.uid == uid
+                                   and _older(current.resource_version, resource_version)):
+            return  # sync has got this far already (or the object is gone): nothing to catch up
         if current is not None and current.uid == uid and (
             current.resource_version == resource_version or _older(resource_version, current.resource_version)
         ):

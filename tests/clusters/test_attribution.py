@@ -96,14 +96,30 @@ def test_a_dashboard_deletion_is_attributed_whichever_is_stored_first(cluster, o
     def echo(cluster_id, document):
         services.apply_events(cluster_id, [services.Observed("DELETED", copy.deepcopy(document))])
 
-    def answer(cluster_id, document):
-        services.delete_object(cluster_id, copy.deepcopy(document), source="dashboard", actor="alice")
+    def answer(cluster_id, document):  # what the edit pipeline stores: the object it read, then the answer
+        services.store_write(cluster_id, copy.deepcopy(document), base=copy.deepcopy(obj), deleted=True,
+                             source="dashboard", actor="alice")
 
     for step in ([echo, answer] if order == "echo first" else [answer, echo]):
         step(cluster.pk, gone)
     revision = Revision.objects.get(cluster=cluster, change="deleted")
     assert (revision.source, revision.actor) == ("dashboard", "alice")
     assert not KubeObject.objects.exists()
+    assert list(Revision.objects.order_by("id").values_list("change", flat=True)) == ["created", "deleted"]
+
+
+def test_the_object_a_write_was_based_on_is_recorded_first_when_the_watch_lags(cluster):
+    handler_stores(cluster.pk, split("10", (90, 10), managers=[entry("smi-ui", BACKENDS)]))
+    base = split("11", (90, 10), note="a", managers=[entry("smi-ui", BACKENDS), entry("kubectl-annotate", NOTE)])
+    written = split("12", (50, 50), note="a", managers=[entry("smi-ui", BACKENDS), entry("kubectl-annotate", NOTE)])
+    services.store_write(cluster.pk, written, base=base, source="dashboard", actor="alice")
+    handler_stores(cluster.pk, base)  # the lagging watch delivers both afterwards: no-ops
+    handler_stores(cluster.pk, written)
+    history = Revision.objects.filter(change="modified").order_by("id")
+    assert [(r.resource_version, r.field_manager, r.actor) for r in history] == [
+        ("11", "kubectl-annotate", ""), ("12", "smi-ui", "alice"),
+    ]
+    assert history[1].before["metadata"]["annotations"] == {"note": "a"}  # compared with what it was based on
 
 
 @pytest.mark.parametrize("listed_first", ["smi-ui", "kubectl-annotate"])
