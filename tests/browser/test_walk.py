@@ -86,8 +86,8 @@ def walk_as(new_page, base: str, username: str, world) -> Walk:
     page.set_default_timeout(15_000)
     _watch(page, base, walk)
     page.goto("/")
-    walk.menu = [url for href in page.eval_on_selector_all('nav[aria-label="Main"] a[href]', "els => els.map(e => e.href)")
-                 if (url := _followable(base, href))]
+    menu_links = page.eval_on_selector_all('nav[aria-label="Main"] a[href]', "els => els.map(e => e.href)")
+    walk.menu = [url for href in menu_links if (url := _followable(base, href))]
     queue = deque(dict.fromkeys([f"{base}/", *walk.menu]))
     seen = set(queue)
     while queue and len(walk.visited) < MAX_PAGES_PER_ROLE:
