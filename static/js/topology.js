@@ -60,10 +60,10 @@
     const textBox = { "text-background-color": card, "text-background-opacity": 0.92, "text-background-padding": 2,
       "text-background-shape": "roundrectangle" };
     return [
-      { selector: "node", style: { label: "data(label)", color: css("--fg"), "font-size": 12, "text-valign": "bottom",
+      { selector: "node", style: { label: "data(label)", color: css("--fg"), "font-size": 13, "text-valign": "bottom",
         "text-margin-y": 4, "background-color": css("--accent"), width: 22, height: 22, "min-zoomed-font-size": 6, ...textBox } },
       { selector: 'node[type = "namespace"]', style: { "background-color": card, "background-opacity": 0.6,
-        "border-color": css("--border"), "border-width": 1, "text-valign": "top", "text-margin-y": -2, "font-weight": 600,
+        "border-color": css("--border"), "border-width": 1, "text-valign": "top", "text-margin-y": -2, "font-weight": 600, "font-size": 14,
         shape: "round-rectangle" } },
       { selector: "node[?collapsed]", style: { width: 90, height: 46, "text-valign": "center", "text-wrap": "wrap",
         "text-max-width": 84, "border-width": 2, "border-style": "double", "background-opacity": 1 } },
@@ -71,7 +71,8 @@
       { selector: "node[split]", style: { shape: "diamond", "background-color": warn } },
       { selector: "node[?missing]", style: { "background-color": bad, "border-style": "dashed" } },
       { selector: "edge", style: { width: 2, "curve-style": "bezier", "target-arrow-shape": "triangle", label: "",
-        "font-size": 11, color: css("--fg"), "text-rotation": "autorotate", "min-zoomed-font-size": 6, ...textBox } },
+        "font-size": 12, color: css("--fg"), "text-rotation": "autorotate", "min-zoomed-font-size": 6,
+        "loop-direction": "90deg", "loop-sweep": "-50deg", ...textBox } },
       { selector: 'edge[type = "split"]', style: { "line-color": warn, "target-arrow-color": warn, width: 3 } },
       { selector: 'edge[type = "allowed"]', style: { "line-color": ok, "target-arrow-color": ok, "line-style": "dashed",
         width: 1.5, "line-dash-pattern": [6, 4] } },
@@ -86,7 +87,7 @@
       { selector: "edge[?denied]", style: { "line-color": bad, "target-arrow-color": bad, "target-arrow-shape": "tee",
         width: 7, color: bad, "underlay-color": bad, "underlay-opacity": 0.25, "underlay-padding": 6, "z-index": 20,
         label: "⊘", "font-size": 13 } },
-      { selector: "edge.revealed", style: { label: "data(label)", "font-size": 12, "text-margin-y": -9,
+      { selector: "edge.revealed", style: { label: "data(label)", "font-size": 13, "text-margin-y": -9,
         "z-index-compare": "manual", "z-index": 100 } },
       { selector: ".hidden", style: { display: "none" } },
       { selector: ".dimmed", style: { opacity: 0.15 } },
@@ -104,7 +105,7 @@
   // Layered (ELK) by default: callers on the left, what they call on the right, each namespace a box;
   // edges run between layers, so their markers and figures fall between node names, not on them.
   // ELK reads spacing from each graph level, so every namespace box carries the same options as the root.
-  const ELK_SPACING = { "elk.spacing.nodeNode": 36, "elk.layered.spacing.nodeNodeBetweenLayers": 110,
+  const ELK_SPACING = { "elk.spacing.nodeNode": 36, "elk.layered.spacing.nodeNodeBetweenLayers": 80,
     "elk.spacing.edgeNode": 24, "elk.spacing.componentComponent": 48, "elk.padding": "[top=36,left=24,bottom=20,right=24]" };
   const ELK = { algorithm: "layered", "elk.direction": "RIGHT", "elk.hierarchyHandling": "INCLUDE_CHILDREN",
     "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES", ...ELK_SPACING };
@@ -154,10 +155,10 @@
       layout.run();
     });
   }
-  // The first layout waits (briefly) for the first traffic figures, so observed edges are placed too and
-  // their markers fall between the services they join; later traffic changes never move anything.
+  // The first layout waits (briefly) for the first figures of every watched namespace, so observed edges are
+  // placed too and their markers fall between the services they join; later changes never move anything.
   let trafficSeen;
-  const firstTraffic = new Promise((resolve) => { trafficSeen = resolve; setTimeout(resolve, 2000); });
+  const firstTraffic = new Promise((resolve) => { trafficSeen = resolve; setTimeout(resolve, 3000); });
   const laidOut = firstTraffic.then(() => runLayout(state.layout));
 
   // ---- live traffic -----------------------------------------------------------------------------------
@@ -308,7 +309,7 @@
     });
     if (changed) { live.changes += 1; applyFilters(); }
     renderTrafficList(rows);
-    if (live.docs.size) trafficSeen();
+    if (payload.live.namespaces.every((ns) => live.docs.has(ns))) trafficSeen();
   }
 
   let listText = "";

@@ -103,6 +103,7 @@ def test_labels_never_cover_node_names_and_the_graph_fills_its_canvas(traffic_wo
     expect(page.get_by_test_id("topology-hover")).to_contain_text(
         f"bookbuyer → bookstore-v2 · observed traffic: {label}")
     assert page.evaluate("id => smiTopology.cy.getElementById(id).style('text-rotation')", CANARY) == "autorotate"
+    screenshot(page, "topology-hover")
     page.mouse.move(2, 2)
     page.wait_for_function("id => smiTopology.cy.getElementById(id).style('label') === ''", arg=CANARY)
     expect(page.get_by_test_id("topology-hover")).to_have_text("")
