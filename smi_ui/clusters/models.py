@@ -22,6 +22,7 @@ class SyncState(models.TextChoices):
     SYNCING = "syncing", "syncing"
     CONNECTED = "connected", "connected"
     STALE = "stale", "stale"
+    ERROR = "error", "error"  # no client can be built (bad or missing credentials): retried with backoff
     DISABLED = "disabled", "disabled"
 
 

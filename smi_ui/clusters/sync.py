@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 #: Above this many changes in one listing or batch, subscribers get one "resynced" message per namespace.
 PER_OBJECT_EVENT_LIMIT = 200
 #: A cluster whose client cannot be built (a bad kubeconfig, a missing file); retried with backoff.
-ERROR_STATE = getattr(SyncState, "ERROR", "error")
 
 
 def access_for(cluster: Cluster) -> ClusterAccess:
@@ -271,7 +270,7 @@ class ClusterSync:
         try:
             cluster = Cluster.objects.get(pk=self.cluster_id)
             transport = transport_for(access_for(cluster), user_agent=self.user_agent)
-            if cluster.state == ERROR_STATE:
+            if cluster.state == SyncState.ERROR:
                 Cluster.objects.filter(pk=self.cluster_id).update(state=SyncState.PENDING, last_error="",
                                                                   state_detail="")
             return transport
@@ -291,7 +290,7 @@ class ClusterSync:
         reason = f"cannot connect: {type(error).__name__}: {error}"
         try:
             Cluster.objects.filter(pk=self.cluster_id).update(
-                state=ERROR_STATE, last_error=reason[:2000], state_detail=f"retrying in {delay:.0f}s",
+                state=SyncState.ERROR, last_error=reason[:2000], state_detail=f"retrying in {delay:.0f}s",
                 updated_at=timezone.now(),
             )
         except DatabaseError:
