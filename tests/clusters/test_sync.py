@@ -79,6 +79,8 @@ def test_create_modify_delete_are_reflected(synced):
                          '{"service":"bookstore-v2","weight":50}]}}', check=True)
     wait_for(lambda: stored(cluster, "TrafficSplit", "bookstore", "bookstore-canary")
              .normalized["shares"]["bookstore-v2"]["percent"] == 50.0, what="modified weights")
+    # every kind is listed on its own: the route must have been seen before its deletion can be
+    wait_for(lambda: stored(cluster, "TCPRoute", "bookstore", "mysql-tcp"), what="TCPRoutes listed")
     handle.kubectl("delete", "tcproute", "mysql-tcp", "-n", "bookstore", check=True)
     wait_for(lambda: stored(cluster, "TCPRoute", "bookstore", "mysql-tcp") is None, what="deletion")
     handle.kubectl("create", "serviceaccount", "auditor", "-n", "storefront", check=True)
