@@ -105,7 +105,7 @@
   // Layered (ELK) by default: callers on the left, what they call on the right, each namespace a box;
   // edges run between layers, so their markers and figures fall between node names, not on them.
   // ELK reads spacing from each graph level, so every namespace box carries the same options as the root.
-  const ELK_SPACING = { "elk.spacing.nodeNode": 36, "elk.layered.spacing.nodeNodeBetweenLayers": 80,
+  const ELK_SPACING = { "elk.spacing.nodeNode": 36, "elk.layered.spacing.nodeNodeBetweenLayers": 64,
     "elk.spacing.edgeNode": 24, "elk.spacing.componentComponent": 48, "elk.padding": "[top=36,left=24,bottom=20,right=24]" };
   const ELK = { algorithm: "layered", "elk.direction": "RIGHT", "elk.hierarchyHandling": "INCLUDE_CHILDREN",
     "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES", ...ELK_SPACING };
@@ -152,7 +152,12 @@
     return new Promise((resolve) => {
       const layout = cy.layout(layoutOptions(name));
       layout.one("layoutstop", () => { fitToGraph(); resolve(); });
-      layout.run();
+      try {
+        layout.run();
+      } catch (e) {  // a layout that cannot run still leaves a drawn graph
+        console.warn(`topology: the ${name} layout failed (${e.message}); using a grid`);
+        cy.layout({ name: "grid", fit: false, avoidOverlap: true, stop: () => { fitToGraph(); resolve(); } }).run();
+      }
     });
   }
   // The first layout waits (briefly) for the first figures of every watched namespace, so observed edges are
@@ -235,6 +240,7 @@
     if (!statuses.length) overall = typeof smiLive === "undefined" ? "closed" : "live";
     if (typeof smiLive !== "undefined") smiLive.showStatus(statusNode, overall, detail);
     else statusNode.textContent = "offline";
+    if (!["live", "connecting"].includes(overall)) trafficSeen();  // no figures are coming soon: lay out now
     const unavailable = [...live.docs.entries()].filter(([, d]) => !d.available);
     const times = [...live.docs.values()].map((d) => d.observedAt).filter(Boolean);
     const parts = [];
