@@ -92,6 +92,7 @@
       { selector: ".hidden", style: { display: "none" } },
       { selector: ".dimmed", style: { opacity: 0.15 } },
       { selector: ".match", style: { "border-width": 3, "border-color": css("--accent") } },
+      { selector: "edge:selected", style: { "underlay-color": css("--accent"), "underlay-opacity": 0.35, "underlay-padding": 5 } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": css("--accent"), "border-style": "solid" } },
     ];
   }
@@ -553,20 +554,34 @@
     return `${d.label}: ${what}${traffic ? `. Sends ${traffic}` : ""}`;
   }
   function select(node) {
-    cy.nodes(":selected").unselect();
+    cy.$(":selected").unselect();
     node.select();
     cy.center(node);
     focusNode.textContent = describe(node);
   }
+  // "e" / "E" step through the edges of the service last selected: the edge's figures show, Enter opens it.
+  let anchor = cy.collection();
+  cy.on("select", "node", (event) => { anchor = event.target; });
+  function stepEdge(forward) {
+    if (anchor.empty() || anchor.removed()) return;
+    const edges = anchor.connectedEdges().filter((e) => e.visible()).toArray().sort((a, b) => a.id().localeCompare(b.id()));
+    if (!edges.length) return;
+    const index = edges.findIndex((e) => e.selected());
+    const edge = edges[index < 0 ? (forward ? 0 : edges.length - 1) : (index + (forward ? 1 : -1) + edges.length) % edges.length];
+    cy.$(":selected").unselect();
+    edge.select();
+    focusNode.textContent = explain(edge);
+  }
   container.addEventListener("keydown", (event) => {
     const nodes = focusable();
     if (!nodes.length) return;
-    const current = cy.nodes(":selected").first();
-    const index = current.nonempty() ? nodes.findIndex((n) => n.same(current)) : -1;
+    const current = cy.$(":selected").first();
+    const index = anchor.nonempty() ? nodes.findIndex((n) => n.same(anchor)) : -1;
     if (["ArrowRight", "ArrowDown"].includes(event.key)) select(nodes[(index + 1) % nodes.length]);
     else if (["ArrowLeft", "ArrowUp"].includes(event.key)) select(nodes[(index - 1 + nodes.length) % nodes.length]);
+    else if (event.key === "e" || event.key === "E") stepEdge(event.key === "e");
     else if (event.key === "Enter" && current.nonempty()) activate(current);
-    else if (event.key === "Escape") { cy.nodes(":selected").unselect(); focusNode.textContent = ""; }
+    else if (event.key === "Escape") { cy.$(":selected").unselect(); anchor = cy.collection(); focusNode.textContent = ""; }
     else if (event.key === "+" || event.key === "=") cy.zoom({ level: cy.zoom() * 1.2, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
     else if (event.key === "-") cy.zoom({ level: cy.zoom() / 1.2, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
     else return;

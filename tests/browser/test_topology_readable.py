@@ -117,6 +117,14 @@ def test_labels_never_cover_node_names_and_the_graph_fills_its_canvas(traffic_wo
     revealed = page.evaluate("""() => smiTopology.cy.nodes(':selected').connectedEdges('[type = "traffic"]')
         .map(e => e.style('label'))""")
     assert revealed and all("rps" in text for text in revealed)
+    # and "e" focuses its edges one by one, reading out the figures of the one in focus
+    for _ in range(10):
+        page.keyboard.press("e")
+        if page.evaluate("() => smiTopology.cy.edges(':selected').id()") == CANARY:
+            break
+    expect(page.locator("[data-topology-focus]")).to_have_text(
+        f"bookbuyer → bookstore-v2 · observed traffic: {label}")
+    assert page.evaluate("id => smiTopology.cy.getElementById(id).style('label')", CANARY) == label
     page.keyboard.press("Escape")
     page.wait_for_function("id => smiTopology.cy.getElementById(id).style('label') === ''", arg=CANARY)
 
