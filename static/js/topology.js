@@ -119,7 +119,8 @@
     return { ...common, avoidOverlap: true, spacingFactor: 1.2 };
   };
   const available = { elk: typeof cytoscapeElk !== "undefined", fcose: typeof cytoscapeFcose !== "undefined" };
-  if (state.layout === "elk" && (large || !available.elk)) state.layout = available.fcose ? "fcose" : "breadthfirst";
+  // ELK's layered layout grows steeply with crossings (seconds past a few hundred elements): bigger graphs use fcose.
+  if (state.layout === "elk" && (size > 250 || !available.elk)) state.layout = available.fcose ? "fcose" : "breadthfirst";
   if (state.layout === "fcose" && !available.fcose) state.layout = "breadthfirst";
   layoutSelect.value = state.layout;
   // Cytoscape adds an inline <style> for its container unless an element with this id exists; the
