@@ -133,22 +133,25 @@
   const cy = cytoscape({ container, elements: elements(payload), style: style(), wheelSensitivity: 0.3,
     // Big graphs: draw a cached bitmap while panning/zooming and skip edges until the viewport settles.
     textureOnViewport: large, hideEdgesOnViewport: large, motionBlur: false, selectionType: "single",
-    boxSelectionEnabled: false, maxZoom: 2.5, minZoom: 0.05 });
+    boxSelectionEnabled: false, maxZoom: 4, minZoom: 0.05 });
 
   // The canvas takes the graph's proportions (within bounds), then the graph is fitted with a small margin:
   // it fills the width, or the height when it is tall, instead of floating in a fixed box.
-  const FIT_PADDING = 16;
+  // A small graph is not blown up past FIT_ZOOM (names would be larger than the page's headings).
+  const FIT_PADDING = 16, FIT_ZOOM = 1.6;
   function fitToGraph() {
     const shown = cy.elements(":visible");
     if (shown.empty()) return;
     const box = shown.boundingBox({ includeLabels: true });
-    const width = container.clientWidth - 2 * FIT_PADDING;
-    const wanted = box.w > 0 ? width * (box.h / box.w) + 2 * FIT_PADDING : 420;
+    const zoom = box.w > 0 ? Math.min(FIT_ZOOM, (container.clientWidth - 2 * FIT_PADDING) / box.w) : 1;
     const floor = Math.min(360, Math.round(window.innerHeight * 0.5));
     const ceiling = Math.max(floor, Math.round(window.innerHeight * 0.85));
-    container.style.height = `${Math.round(Math.min(ceiling, Math.max(floor, wanted)))}px`;
+    container.style.height = `${Math.round(Math.min(ceiling, Math.max(floor, box.h * zoom + 2 * FIT_PADDING)))}px`;
     cy.resize();
+    const most = cy.maxZoom();
+    cy.maxZoom(FIT_ZOOM);
     cy.fit(shown, FIT_PADDING);
+    cy.maxZoom(most);
   }
   function runLayout(name) {
     return new Promise((resolve) => {

@@ -131,6 +131,9 @@ def test_labels_never_cover_node_names_and_the_graph_fills_its_canvas(traffic_wo
     # one namespace: fewer nodes, drawn larger, still readable
     open_topology(page, cluster, "?namespace=bookstore")
     wait_for_edges(page, CANARY, THIEF)
-    one = assert_readable(page)
+    bookstore = assert_readable(page)
     screenshot(page, "topology-namespace")
-    print(f"\ncanvas use, all namespaces: {everything}; bookstore: {one}")
+    open_topology(page, cluster, "?namespace=storefront")
+    wait_for_edges(page, BROKEN_RULE)
+    storefront = assert_readable(page)
+    print(f"\ncanvas use, all namespaces: {everything}; bookstore: {bookstore}; storefront: {storefront}")
