@@ -170,6 +170,8 @@
   let trafficSeen;
   const firstTraffic = new Promise((resolve) => { trafficSeen = resolve; setTimeout(resolve, 3000); });
   const laidOut = firstTraffic.then(() => runLayout(state.layout));
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitToGraph, 200); });
 
   // ---- live traffic -----------------------------------------------------------------------------------
   const live = { docs: new Map(), subs: new Map(), statuses: new Map(), updates: 0, changes: 0 };
@@ -396,6 +398,7 @@
       fresh = cy.add(added.filter((i) => i.group === "nodes")).union(cy.add(added.filter((i) => i.group === "edges")));
     });
     placeNew(fresh.nodes());
+    if (fresh.nodes().nonempty()) fitToGraph();  // the view (not the nodes) takes in what was added
     payload = next;
     subscribeAll();
     renderTraffic();
