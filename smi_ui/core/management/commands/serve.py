@@ -71,6 +71,8 @@ class Command(BaseCommand):
 
         log_target = access_log or str(Path(settings.DATA_DIR) / "access.log")
         if log_target != "-":
+            Path(log_target).parent.mkdir(parents=True, exist_ok=True)
+        if log_target != "-":
             notes.append(f"Access log: {log_target}")
         shown_host = f"[{host}]" if ":" in host else host
         url = f"http://{shown_host}:{port}/"
