@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
 
 from tests.edit_support import asgi_server, http_server, world, world_factory  # noqa: F401 - fixtures
 
@@ -83,3 +85,17 @@ def screenshot(page: Any, name: str) -> None:
         page.wait_for_function("theme => getComputedStyle(document.documentElement).colorScheme === theme", arg=theme)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"), full_page=True)
 
+
+
+@pytest.fixture
+def fast_polling(settings: Any) -> Iterator[None]:
+    """Live figures refreshed every second; pollers stopped and the async thread's connection closed afterwards.
+
+    Modules whose pages watch live traffic use it with `pytest.mark.usefixtures("fast_polling")`.
+    """
+    from smi_ui.metrics.pollers import pollers
+
+    settings.METRICS_POLL_SECONDS = 1
+    yield
+    pollers.stop_all()
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)

@@ -16,12 +16,11 @@ from smi_ui.accounts.roles import Role
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.metrics.pollers import pollers
 from tests.browser.conftest import log_in, screenshot, sync_api
-from tests.browser.test_topology_live import fast_polling  # noqa: F401 - autouse fixture: 1 s polls, pollers stopped
 from tests.conditions import wait_for
 from tests.edit_support import make_user
 from tests.metrics.conftest import traffic_world  # noqa: F401 - fixture
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("fast_polling")]
 expect = sync_api.expect
 
 

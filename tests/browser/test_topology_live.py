@@ -10,17 +10,14 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from asgiref.sync import SyncToAsync
-from django.db import connections
 
 from smi_ui.accounts.roles import Role
 from smi_ui.inventory.models import KubeObject
-from smi_ui.metrics.pollers import pollers
 from tests.browser.conftest import log_in, screenshot, sync_api
 from tests.edit_support import make_user
 from tests.metrics.conftest import traffic_world  # noqa: F401 - fixture
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("fast_polling")]
 expect = sync_api.expect
 
 CANARY = "traffic:svc:bookstore/bookbuyer->svc:bookstore/bookstore-v2"
@@ -32,14 +29,6 @@ EDGE = """id => { const e = smiTopology.cy.getElementById(id);
     return e.empty() ? null : {...e.data(), width: e.style('width'), arrow: e.style('target-arrow-shape'),
                                color: e.style('line-color'), line: e.style('line-style')}; }"""
 POSITIONS = """() => Object.fromEntries(smiTopology.cy.nodes().map(n => [n.id(), n.position()]))"""
-
-
-@pytest.fixture(autouse=True)
-def fast_polling(settings):
-    settings.METRICS_POLL_SECONDS = 1
-    yield
-    pollers.stop_all()
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
 
 
 def edge(page, edge_id: str) -> dict | None:

@@ -7,16 +7,13 @@ elements), for all namespaces and for one, once the demo mesh's traffic is drawn
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import SyncToAsync
-from django.db import connections
 
 from smi_ui.accounts.roles import Role
-from smi_ui.metrics.pollers import pollers
 from tests.browser.conftest import log_in, screenshot, sync_api
 from tests.edit_support import make_user
 from tests.metrics.conftest import traffic_world  # noqa: F401 - fixture
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("fast_polling")]
 expect = sync_api.expect
 
 CANARY = "traffic:svc:bookstore/bookbuyer->svc:bookstore/bookstore-v2"
@@ -37,14 +34,6 @@ GEOMETRY = """() => {
     drawn: box(cy.elements(':visible').renderedBoundingBox({includeLabels: true})),
   };
 }"""
-
-
-@pytest.fixture(autouse=True)
-def fast_polling(settings):
-    settings.METRICS_POLL_SECONDS = 1
-    yield
-    pollers.stop_all()
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
 
 
 def overlaps(a: dict, b: dict) -> bool:

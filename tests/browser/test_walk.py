@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlparse
 
 import pytest
-from asgiref.sync import SyncToAsync
-from django.db import connections
 
 from smi_ui.accounts.roles import Role
-from smi_ui.metrics.pollers import pollers
 from tests.browser.conftest import log_in, sync_api
 from tests.edit_support import make_user
 from tests.metrics.conftest import traffic_world  # noqa: F401 - fixture
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.usefixtures("fast_polling")]
 expect = sync_api.expect
 
 #: Pages a role visits at most (breadth-first, so every menu page comes first).
@@ -41,14 +38,6 @@ class Walk:
     visited: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     menu: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(autouse=True)
-def fast_polling(settings):
-    settings.METRICS_POLL_SECONDS = 1
-    yield
-    pollers.stop_all()
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
 
 
 def _followable(base: str, href: str) -> str | None:
