@@ -211,8 +211,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 # Proxies whose X-Forwarded-For names the client when BEHIND_TLS_PROXY is on (smi_ui.ops.proxy):
 # by default loopback and the private ranges, where an ingress controller's pods live.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
-                                               "192.168.0.0/16", "fc00::/7"])
+# Only loopback by default: a client inside a trusted range could otherwise choose its own address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.0/8", "::1/128"])
 # Content-Security-Policy (django-csp; smi_ui.ops.security adds the websocket origin to connect-src):
 # every script and style is a static file of this origin, so nothing inline is allowed.
 CONTENT_SECURITY_POLICY = {

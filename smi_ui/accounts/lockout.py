@@ -32,10 +32,11 @@ def token_credentials() -> dict[str, Any]:
 
 
 def lockout_parameters(request: Any, credentials: dict[str, Any] | None = None) -> list[str]:
-    """Logins lock by username or by address; token attempts (no username) by address only."""
+    """Logins lock an address, and a username from the address that failed: a stranger elsewhere cannot
+    keep `admin` locked out. Token attempts (no username) lock by address."""
     if credentials and credentials.get(API_TOKEN_ATTEMPT):
         return ["ip_address"]
-    return ["username", "ip_address"]
+    return ["ip_address", ["username", "ip_address"]]
 
 
 def token_attempts_allowed(request: HttpRequest) -> bool:

@@ -78,6 +78,9 @@ def authenticate_token(token: str) -> ApiToken | None:
         return None
     if record.expires_at is not None and record.expires_at <= now:
         return None
+    max_days = int(getattr(settings, "API_TOKEN_MAX_DAYS", 0) or 0)
+    if max_days and record.created_at + timedelta(days=max_days) <= now:
+        return None  # the lifetime bounds every token, also those issued before it (or a shorter one) was set
     if record.issued_by is not None and record.issued_by.revoked_at is not None:
         return None  # its issuer was revoked (revocation revokes these too; this covers rows changed elsewhere)
     if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:

@@ -90,7 +90,8 @@ def _append_once(values: dict[str, Any], key_id: str, key: bytes) -> AuditEntry:
         entry.save(force_insert=True)
         head.last_sequence = entry.sequence
         head.last_hash = entry.hash
-        head.save(update_fields=["last_sequence", "last_hash"])
+        head.head_seal = keys.head_seal(entry.sequence, entry.hash, key_id, key)
+        head.save(update_fields=["last_sequence", "last_hash", "head_seal"])
     return entry
 
 
@@ -181,11 +182,20 @@ def verify(since: ChainReport | None = None) -> ChainReport:
         previous_hash = row["hash"]
         expected_sequence += 1
         checked += 1
+    if legacy_limit and expected_sequence - 1 < legacy_limit:
+        return report(BrokenLink(expected_sequence, None, f"missing: {legacy_limit} entries were sealed when keying "
+                                                          "began"))
     head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None and checked:
+        return report(BrokenLink(checked, None, "the chain head is missing (entries after it may have been removed)"))
     if head is not None and head.last_sequence > checked:
         return report(BrokenLink(checked + 1, None, f"missing: the chain head records #{head.last_sequence} entries"))
     if head is not None and checked and head.last_hash != previous_hash:
         return report(BrokenLink(checked, None, "the chain head's hash does not match the last entry"))
+    if head is not None and keyed_seen and not keys.head_seal_holds(head.head_seal, head.last_sequence,
+                                                                     head.last_hash, known):
+        return report(BrokenLink(checked, None, "the chain head's seal does not hold: the newest entries may have "
+                                                "been removed and the head reset"))
     return report(None)
 
 

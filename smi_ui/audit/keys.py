@@ -58,6 +58,17 @@ def legacy_seal(count: int, last_hash: str, key: bytes) -> str:
     return hmac.new(key, f"smi-ui audit legacy entries\x00{count}\x00{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
+def head_seal(sequence: int, last_hash: str, key_id: str, key: bytes) -> str:
+    """`key_id:MAC` over the chain's tip, so the newest entries cannot be cut off (and the head reset) unseen."""
+    mac = hmac.new(key, f"smi-ui audit head\x00{sequence}\x00{last_hash}".encode(), hashlib.sha256).hexdigest()
+    return f"{key_id}:{mac}"
+
+
+def head_seal_holds(seal: str, sequence: int, last_hash: str, known: dict[str, bytes]) -> bool:
+    key_id, _, _ = seal.partition(":")
+    return key_id in known and hmac.compare_digest(seal, head_seal(sequence, last_hash, key_id, known[key_id]))
+
+
 def seal_legacy_entries(entry_model: type, head_model: type) -> None:
     """Record and seal how many unkeyed entries exist (run once, when the chain becomes keyed).
 

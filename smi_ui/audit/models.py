@@ -78,6 +78,8 @@ class AuditChainHead(models.Model):
     # so they can be neither added to nor rewritten afterwards without the key.
     legacy_entries = models.PositiveBigIntegerField(default=0)
     legacy_seal = models.CharField(max_length=64, blank=True)
+    # A keyed MAC over (last_sequence, last_hash): deleting the newest entries and resetting the head needs the key.
+    head_seal = models.CharField(max_length=100, blank=True)
     legacy_seal_key_id = models.CharField(max_length=16, blank=True)
 
     def __str__(self) -> str:

@@ -69,8 +69,9 @@ class ManifestLoader(*_BaseLoader):  # type: ignore[misc]
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, Any] = {}
             for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` would override keys unseen, as aliases do
+                    raise RefusedYAML("yaml-merge-key", "merge keys (<<) are not accepted: write the keys out",
+                                      key_node.start_mark)
                 key = self.construct_object(key_node, deep=True)
                 try:
                     first = seen.get(key)

@@ -311,3 +311,12 @@ def test_unknown_api_paths_answer_404_json_whatever_the_method(world):
     refused = session.post("/api/objects/", {"cluster": world.cluster.name, "yaml": "a: 1"},
                            content_type="application/json")  # a session without its CSRF token
     assert_error_body(refused, 403)
+
+
+def test_yaml_merge_keys_are_refused_like_duplicates():
+    from smi_ui.changes.errors import InvalidEdit
+    from smi_ui.changes.manifests import load_yaml_documents
+
+    with pytest.raises(InvalidEdit) as refused:
+        load_yaml_documents("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec:\n  a: 1\n  <<: {a: 2}\n")
+    assert refused.value.errors[0]["code"] == "yaml-merge-key" and "line 6" in refused.value.errors[0]["message"]
