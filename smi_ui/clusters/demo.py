@@ -49,14 +49,29 @@ def _saved_world(layout: str) -> dict[str, Any] | None:
     return saved if isinstance(saved, dict) and saved.get("layout") == layout else None
 
 
-def save_demo_cluster(sandbox: SandboxCluster) -> Path:
-    """Keep the demo cluster's objects for the next start (written whole, then renamed: never half a file)."""
-    path = _snapshot_path()
+def _write_private(path: Path, text: str) -> Path:
+    """Written whole, readable only by us from the first byte, then renamed: never half a file, never exposed."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(sandbox.snapshot()))
-    partial.chmod(0o600)
+    partial.unlink(missing_ok=True)
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(text)
     partial.replace(path)
     return path
+
+
+def save_demo_cluster(sandbox: SandboxCluster) -> Path:
+    """Keep the demo cluster's objects for the next start."""
+    return _write_private(_snapshot_path(), json.dumps(sandbox.snapshot()))
+
+
+def _inventory_is_ahead(saved: dict[str, Any]) -> bool:
+    """Whether the inventory holds versions the saved world never reached (it was not saved at the last stop)."""
+    from smi_ui.inventory.models import KubeObject
+
+    versions = KubeObject.objects.filter(cluster__name=DEMO_CLUSTER_NAME, cluster__is_demo=True).values_list(
+        "resource_version", flat=True)
+    newest = max((int(v) for v in versions if str(v).isdigit()), default=0)
+    return newest > int(saved.get("resourceVersion") or 0)
 
 
 def stop_demo_cluster(sandbox: SandboxCluster) -> None:
@@ -84,7 +99,14 @@ def start_demo_cluster(layout: str = DEMO_LAYOUT) -> tuple[SandboxCluster, Clust
     With the objects saved by the last stop, the cluster carries on from them and keeps its
     registration (and so its history); without, a new demo world replaces the old record.
     """
+    if Cluster.objects.filter(name=DEMO_CLUSTER_NAME, is_demo=False).exists():
+        raise RuntimeError(f"a cluster named {DEMO_CLUSTER_NAME!r} is registered and is not the demo: rename it "
+                           "to start the demo cluster")
     saved = _saved_world(layout)
+    if saved is not None and _inventory_is_ahead(saved):
+        log.warning("demo cluster: %s is older than what the dashboard last saw (the server was not stopped "
+                    "cleanly); starting a new demo world", _snapshot_path())
+        saved = None
     token = secrets.token_urlsafe(32)  # new with every start: yesterday's kubeconfig opens nothing
     sandbox = SandboxCluster(layout, None if saved else demo_objects(layout), restore=saved,
                              tokens={token: User("admin", (MASTERS,))}).start()
@@ -93,10 +115,6 @@ def start_demo_cluster(layout: str = DEMO_LAYOUT) -> tuple[SandboxCluster, Clust
         Cluster.objects.filter(name=DEMO_CLUSTER_NAME, is_demo=True).delete()
     config = sandbox.kubeconfig(user="admin")
     config["contexts"][0]["name"] = config["current-context"] = DEMO_CLUSTER_NAME
-    kubeconfig = Path(settings.DATA_DIR) / "demo-kubeconfig"
-    partial = kubeconfig.with_name(f".{kubeconfig.name}.partial")
-    partial.write_text(json.dumps(config))
-    partial.chmod(0o600)
-    partial.replace(kubeconfig)
+    kubeconfig = _write_private(Path(settings.DATA_DIR) / "demo-kubeconfig", json.dumps(config))
     (cluster,) = register_from_kubeconfig(kubeconfig, is_demo=True)  # same name: the same record, new address
     return sandbox, cluster

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from smi_ui.clusters.demo import SNAPSHOT_FILE, start_demo_cluster, stop_demo_cluster
+from smi_ui.clusters.demo import SNAPSHOT_FILE, save_demo_cluster, start_demo_cluster, stop_demo_cluster
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from tests.edit_support import import_inventory
@@ -79,3 +79,31 @@ def test_an_unreadable_or_foreign_snapshot_starts_a_new_world(settings, tmp_path
         assert sandbox.get(*SPLIT) is not None
     finally:
         sandbox.stop()
+
+
+def test_a_world_older_than_the_inventory_is_not_restored(settings, tmp_path):
+    """After a crash the saved world lags what sync stored: carrying on from it would freeze the inventory."""
+    settings.DATA_DIR = tmp_path
+    sandbox, cluster = start_demo_cluster()
+    try:
+        import_inventory(cluster)
+        save_demo_cluster(sandbox)  # saved ...
+        set_canary_weight(sandbox, 45)  # ... then changed and synced, and the server killed before the next save
+        import_inventory(cluster)
+    finally:
+        sandbox.stop()
+    fresh, _ = start_demo_cluster()
+    try:
+        assert fresh.get(*SPLIT)["spec"]["backends"][1]["weight"] == 20  # a new world, not the stale one
+        assert not Cluster.objects.filter(pk=cluster.pk).exists()
+    finally:
+        fresh.stop()
+
+
+def test_the_demo_never_takes_over_a_real_cluster_named_demo(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    real = Cluster.objects.create(name="demo", api_server="https://prod.example:6443")
+    with pytest.raises(RuntimeError, match="is not the demo"):
+        start_demo_cluster()
+    real.refresh_from_db()
+    assert not real.is_demo and real.api_server == "https://prod.example:6443"

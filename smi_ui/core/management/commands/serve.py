@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 #: How long the banner waits for the server to accept connections before it is printed anyway.
 READY_TIMEOUT_SECONDS = 60
@@ -60,7 +60,10 @@ class Command(BaseCommand):
             kubeconfig = user_kubeconfig()
             real_clusters = Cluster.objects.filter(is_demo=False)
             if demo or (kubeconfig is None and not real_clusters.exists()):
-                sandbox, cluster = start_demo_cluster()
+                try:
+                    sandbox, cluster = start_demo_cluster()
+                except RuntimeError as error:
+                    raise CommandError(str(error)) from None
                 notes.append(f"Demo cluster '{cluster.name}' at {sandbox.url} (no kubeconfig found; labelled demo)")
             elif not real_clusters.exists():
                 for cluster in register_from_kubeconfig(kubeconfig):
