@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +25,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+
+from smi_ui.core.jsonsafe import scrub
 
 from . import keys
 from .models import GENESIS_HASH, AuditChainHead, AuditEntry
@@ -254,17 +255,3 @@ def recent_verification(refresh: bool = False, requester: str = "") -> Verificat
 def _head_moved(report: ChainReport) -> bool:
     head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first() or 0
     return head != report.last_sequence
-
-
-def scrub(value: Any) -> Any:
-    """A JSON-safe copy: NUL characters replaced (PostgreSQL text and jsonb cannot store them), keys as
-    strings, no NaN; the hash is computed over exactly what the database will give back."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, dict):
-        return {scrub(str(key)): scrub(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):  # NaN and infinities have no JSON spelling
-        return None
-    return value

@@ -18,6 +18,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smi_ui.core.jsonsafe import holds_nul, scrub
+
 from .bulk import insert_new, update_rows
 from .models import ChangeSource, ChangeType, KubeObject, Revision
 from .normalize import normalize
@@ -41,6 +43,12 @@ class StoredChange:
     change: str
 
 
+def storable(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` as the database can hold it: PostgreSQL's jsonb refuses NUL characters, which a cluster allows
+    in any string (an annotation, say); one such object must not stop its whole kind from syncing."""
+    return scrub(obj) if holds_nul(obj) else obj
+
+
 @dataclass(frozen=True)
 class Observed:
     """One change to store: a watch event, a listed object, or the answer to our own write."""
@@ -50,6 +58,9 @@ class Observed:
     source: str = ChangeSource.SYNC
     actor: str = ""
     catch_up: bool = False  # applied only to a stored object that is behind it (same uid, older version)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "obj", storable(self.obj))
 
 
 def last_field_manager(obj: dict[str, Any]) -> str:
@@ -392,7 +403,8 @@ def _insert_new(cluster_id: int, items: list[dict[str, Any]], batch_size: int = 
     changes: list[StoredChange] = []
     for start in range(0, len(items), batch_size):
         objects, revisions = [], []
-        for obj in items[start:start + batch_size]:
+        for listed in items[start:start + batch_size]:
+            obj = storable(listed)
             metadata = obj.get("metadata") or {}
             fields = normalize(obj)
             common = {

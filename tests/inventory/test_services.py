@@ -90,3 +90,16 @@ def test_the_field_manager_is_the_newest_managed_fields_entry():
     obj = service()
     obj["metadata"]["managedFields"].reverse()
     assert services.last_field_manager(copy.deepcopy(obj)) == "kubectl-client-side-apply"
+
+
+@pytest.mark.django_db
+def test_an_object_with_a_nul_character_is_stored_not_refused():
+    """PostgreSQL's jsonb refuses NUL; a cluster accepts it in any string: the object is stored, the NUL replaced."""
+    cluster = Cluster.objects.create(name="nul")
+    obj = {"apiVersion": "v1", "kind": "Service",
+           "metadata": {"name": "odd", "namespace": "default", "uid": "u-1", "resourceVersion": "5",
+                        "annotations": {"note": "a\x00b"}}, "spec": {}}
+    services.apply_events(cluster.pk, [services.Observed("ADDED", obj)])
+    stored = KubeObject.objects.get(cluster=cluster, name="odd")
+    assert stored.raw["metadata"]["annotations"]["note"] == "a\ufffdb"
+    assert obj["metadata"]["annotations"]["note"] == "a\x00b"  # the caller's object is left as it was
