@@ -111,7 +111,30 @@ def parse(text: str | bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise KubeconfigError([_problem("", "a kubeconfig is a YAML mapping (apiVersion, clusters, users, "
                                            "contexts)", "invalid")])
+    odd = _first_non_text_key(document, "")
+    if odd is not None:
+        raise KubeconfigError([_problem(odd, "keys must be text", "invalid")])
+    for section in ("clusters", "users", "contexts"):
+        if document.get(section) is not None and not isinstance(document[section], list):
+            raise KubeconfigError([_problem(section, "must be a list", "invalid")])
     return document
+
+
+def _first_non_text_key(value: Any, path: str) -> str | None:
+    """The path of the first mapping key that is not a string (YAML allows `1:` or `null:`; kubectl does not)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path}.{key!r}".lstrip(".")
+            found = _first_non_text_key(item, f"{path}.{key}".lstrip("."))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _first_non_text_key(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _entries(document: Mapping[str, Any], section: str, body_key: str,

@@ -263,3 +263,16 @@ def test_an_allow_listed_exec_plugin_from_the_command_line_authenticates_to_the_
     with pytest.raises(ClusterClientError, match="not in KUBECONFIG_EXEC_ALLOWED_COMMANDS"):
         api_client_for(access_for(cluster))
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("apiVersion: v1\nclusters: 5\n", "clusters"),
+    ("apiVersion: v1\nusers:\n- name: u\n  user: {1: token}\n", "users[0].user.1"),
+    ("apiVersion: v1\ncontexts: {a: b}\n", "contexts"),
+])
+def test_a_malformed_kubeconfig_is_refused_naming_the_field_not_a_crash(text, field):
+    from smi_ui.kube import kubeconfig
+
+    with pytest.raises(kubeconfig.KubeconfigError) as refused:
+        kubeconfig.contexts(kubeconfig.parse(text))
+    assert field in str(refused.value)
