@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
 from smi_ui.inventory.models import KubeObject
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 
 class KubeObjectFilterSet(django_filters.FilterSet):
@@ -28,7 +28,7 @@ class KubeObjectFilterSet(django_filters.FilterSet):
         fields = ["cluster", "namespace", "kind", "name"]
 
     def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        info = KINDS_BY_NAME.get(value) or next((k for k in KINDS_BY_NAME.values() if k.plural == value.lower()), None)
+        info = REGISTRY.from_url(value)
         return queryset.filter(kind=info.kind if info else value)
 
     def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

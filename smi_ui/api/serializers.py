@@ -18,7 +18,7 @@ from smi_ui.changes.ownership import controller_of
 from smi_ui.clusters.models import Cluster
 from smi_ui.clusters.visibility import CLUSTER_WIDE_FIELDS, sees_whole_cluster
 from smi_ui.inventory.models import KubeObject, Revision
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 from smi_ui.smi.names import is_dns1123_label
 
 # --- errors -----------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ class ClusterSerializer(serializers.ModelSerializer):
 
 
 def object_url(obj: KubeObject) -> str:
-    info = KINDS_BY_NAME.get(obj.kind)
+    info = REGISTRY.get(obj.kind)
     plural = info.plural if info else obj.kind.lower()
     return f"/api/objects/{obj.cluster.name}/{obj.namespace}/{plural}/{obj.name}/"
 

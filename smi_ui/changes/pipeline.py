@@ -33,9 +33,8 @@ from smi_ui.kube.resources import smi_resource
 from smi_ui.kube.transport import KubeApiError
 from smi_ui.kube.writer import Impersonation, ObjectWriter, writer_for
 from smi_ui.live.broadcast import publish_change
-from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, split_shares, validate_manifest
+from smi_ui.smi import InvalidManifest, TrafficSplit, UnsupportedAPIVersion, parse, split_shares, validate_manifest
 from smi_ui.smi.kinds import KindInfo, split_api_version
-from smi_ui.smi.model import TrafficSplit
 from smi_ui.smi.shares import WeightError
 
 from .actors import Actor

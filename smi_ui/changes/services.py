@@ -17,9 +17,8 @@ from typing import Any
 from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import ChangeType, Revision
-from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, resolve, serialize
-from smi_ui.smi.kinds import KINDS_BY_NAME, KindInfo, kind_info, split_api_version
-from smi_ui.smi.model import Backend, TrafficSplit
+from smi_ui.smi import Backend, InvalidManifest, TrafficSplit, UnsupportedAPIVersion, parse, resolve, serialize
+from smi_ui.smi.kinds import REGISTRY, KindInfo, kind_info, split_api_version
 from smi_ui.smi.quantity import InvalidQuantity, quantity_value
 from smi_ui.smi.shares import WeightError, apply_weights
 
@@ -304,7 +303,7 @@ def _weight(value: Any, version: str, path: str, errors: list[dict[str, str]]) -
 
 
 def _kind(kind: str) -> KindInfo:
-    info = KINDS_BY_NAME.get(kind) or next((k for k in KINDS_BY_NAME.values() if k.plural == kind), None)
+    info = REGISTRY.from_url(kind)
     if info is None:
         raise ObjectNotFound([problem("kind", f"{kind!r} is not an SMI kind", "unknown-kind")])
     return info

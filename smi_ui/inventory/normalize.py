@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 from .smi_fields import smi_fields
 
@@ -24,7 +24,7 @@ class Normalized:
 
 def normalize(obj: dict[str, Any]) -> Normalized:
     kind = obj.get("kind", "")
-    if kind in KINDS_BY_NAME:
+    if kind in REGISTRY:
         return Normalized(*smi_fields(obj))
     spec = obj.get("spec") or {}
     if kind == "Service":

@@ -11,9 +11,9 @@ import dataclasses
 from fractions import Fraction
 from typing import Any
 
+from smi_ui.smi import TrafficSplit
 from smi_ui.smi.codec import parse
 from smi_ui.smi.errors import InvalidManifest, UnsupportedAPIVersion
-from smi_ui.smi.model import TrafficSplit
 from smi_ui.smi.shares import WeightError, split_shares
 from smi_ui.smi.validate import validate_manifest
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from smi_ui.smi.kinds import KINDS, SMI_GROUPS, KindInfo
+from smi_ui.smi.kinds import REGISTRY, KindInfo
 
 from .transport import ApiTransport, KubeApiError
 
@@ -37,14 +37,14 @@ class SmiDiscovery:
 
 
 def discover_smi(transport: ApiTransport) -> SmiDiscovery:
-    """Read /apis and each SMI group's version documents; missing groups are simply absent."""
+    """Read /apis and the version documents of every registered group; missing groups are simply absent."""
     groups = transport.get_json("/apis").get("groups", [])
     version_info = _server_version(transport)
     found: dict[str, list[str]] = {}
     preferred_by_group: dict[str, str] = {}
     for group in groups:
         name = group.get("name")
-        if name not in SMI_GROUPS:
+        if name not in REGISTRY.groups():
             continue
         preferred_by_group[name] = (group.get("preferredVersion") or {}).get("version", "")
         for entry in group.get("versions", []):
@@ -58,12 +58,12 @@ def discover_smi(transport: ApiTransport) -> SmiDiscovery:
             for resource in resources:
                 if "/" in resource.get("name", ""):
                     continue  # subresources such as status
-                info = _kind_by_group_plural(name, resource.get("name", ""))
+                info = REGISTRY.by_plural(name, resource.get("name", ""))
                 if info is not None and version in info.versions:
                     found.setdefault(info.kind, []).append(version)
     served: dict[str, ServedKind] = {}
     for kind, versions in found.items():
-        info = next(k for k in KINDS if k.kind == kind)
+        info = REGISTRY[kind]
         ordered = tuple(sorted(set(versions), key=info.versions.index))
         group_preferred = preferred_by_group.get(info.group, "")
         preferred = group_preferred if group_preferred in ordered else ordered[-1]
@@ -76,10 +76,3 @@ def _server_version(transport: ApiTransport) -> str:
         return transport.get_json("/version").get("gitVersion", "")
     except KubeApiError:
         return ""
-
-
-def _kind_by_group_plural(group: str, plural: str) -> KindInfo | None:
-    for info in KINDS:
-        if info.group == group and info.plural == plural:
-            return info
-    return None

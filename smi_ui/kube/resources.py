@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smi_ui.smi.kinds import KINDS, KindInfo
+from smi_ui.smi.kinds import REGISTRY, KindInfo
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def smi_resource(info: KindInfo, version: str) -> Resource:
 
 
 def smi_kind_for(group: str, plural: str) -> KindInfo | None:
-    for info in KINDS:
+    for info in REGISTRY:
         if info.group == group and info.plural == plural:
             return info
     return None

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from smi_ui.smi import TrafficSplit, TrafficTarget
 from smi_ui.smi.codec import parse
 from smi_ui.smi.durations import go_duration_seconds
 from smi_ui.smi.errors import SMIError
-from smi_ui.smi.model import TrafficSplit, TrafficTarget
 from smi_ui.smi.shares import WeightError, split_shares
 
 #: Linkerd proxy latency histogram bounds (ms).

@@ -2,9 +2,10 @@
 
 No Django here: sync, the writer, the API and the sandbox cluster all build on this package.
 
-- `kinds`, `layouts`: which kinds and versions exist, and which ones real clusters serve.
+- `kinds/`: one module per kind (its `KindSpec`) and the `REGISTRY` every layer reads;
+  `kindspec` says what a specification holds; `layouts`: which versions real clusters serve.
 - `shapes`: the field descriptions of every kind/version, read by codec, validation and schemas.
-- `model`: one dataclass per kind, version-neutral.
+- `model`: what every kind's version-neutral dataclass shares.
 - `codec`: `parse(manifest)` and `serialize(obj, version)`, lossless for what the model ignores.
 - `validate`: `validate_manifest(manifest)` and `validate_object(obj)`, with `STRICTER_THAN_CRD`.
 - `schema`: `crd_schema(kind, version, flavour)` like each publisher's CRD, and `model_schema`.
@@ -14,20 +15,13 @@ No Django here: sync, the writer, the API and the sandbox cluster all build on t
 
 from .codec import is_smi, parse, resolve, serialize, version_of
 from .errors import FieldError, InvalidManifest, NotAnSMIObject, NotExpressible, SMIError, UnsupportedAPIVersion
-from .model import (
-    Backend,
-    HeaderFilter,
-    HTTPMatch,
-    HTTPRouteGroup,
-    IdentityRef,
-    RouteGroupRef,
-    SMIObject,
-    TCPRoute,
-    TrafficRule,
-    TrafficSplit,
-    TrafficTarget,
-    UDPRoute,
-)
+from .kinds.http_route_group import HeaderFilter, HTTPMatch, HTTPRouteGroup
+from .kinds.port_route import PortRoute
+from .kinds.tcp_route import TCPRoute
+from .kinds.traffic_split import RouteGroupRef, TrafficSplit
+from .kinds.traffic_target import IdentityRef, TrafficRule, TrafficTarget
+from .kinds.udp_route import UDPRoute
+from .model import Backend, SMIObject
 from .schema import crd_schema, model_schema, unknown_fields
 from .shares import apply_shares, apply_weights, effective_shares, integer_weights, split_shares
 from .validate import STRICTER_THAN_CRD, validate_manifest, validate_object
@@ -43,6 +37,7 @@ __all__ = [
     "InvalidManifest",
     "NotAnSMIObject",
     "NotExpressible",
+    "PortRoute",
     "RouteGroupRef",
     "SMIError",
     "SMIObject",

@@ -8,9 +8,11 @@ discovers the layout of a real cluster instead of assuming the latest versions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .kinds import HTTP_ROUTE_GROUP, TCP_ROUTE, TRAFFIC_SPLIT, TRAFFIC_TARGET, UDP_ROUTE, KindInfo
+from .kinds import REGISTRY
+from .kindspec import KindInfo, LiveMapping
 
 
 @dataclass(frozen=True)
@@ -44,47 +46,28 @@ class Layout:
         return None
 
 
-LAYOUTS: dict[str, Layout] = {
-    layout.name: layout
-    for layout in (
-        Layout(
-            "smi-sdk-go",
-            "The spec's own CRDs (final releases): split v1alpha4, access v1alpha3, specs v1alpha4.",
-            (
-                ServedKind(TRAFFIC_SPLIT, ("v1alpha4",), "smi-sdk-go"),
-                ServedKind(TRAFFIC_TARGET, ("v1alpha3",), "smi-sdk-go"),
-                ServedKind(HTTP_ROUTE_GROUP, ("v1alpha4",), "smi-sdk-go"),
-                ServedKind(TCP_ROUTE, ("v1alpha4",), "smi-sdk-go"),
-                ServedKind(UDP_ROUTE, ("v1alpha4",), "smi-sdk-go"),
-            ),
-        ),
-        Layout(
-            "osm",
-            "Open Service Mesh: split v1alpha2 only, access v1alpha3, specs v1alpha4, no UDPRoute.",
-            (
-                ServedKind(TRAFFIC_SPLIT, ("v1alpha2",), "osm"),
-                ServedKind(TRAFFIC_TARGET, ("v1alpha3",), "osm"),
-                ServedKind(HTTP_ROUTE_GROUP, ("v1alpha4",), "osm"),
-                ServedKind(TCP_ROUTE, ("v1alpha4",), "osm"),
-            ),
-        ),
-        Layout(
-            "linkerd-smi",
-            "Linkerd's SMI extension: TrafficSplit only, v1alpha1 (storage) and v1alpha2.",
-            (ServedKind(TRAFFIC_SPLIT, ("v1alpha1", "v1alpha2"), "linkerd-smi"),),
-        ),
-        Layout(
-            "traefik-mesh",
-            "Traefik Mesh: split v1alpha3, access v1alpha2, specs v1alpha3.",
-            (
-                ServedKind(TRAFFIC_SPLIT, ("v1alpha3",), "traefik-mesh"),
-                ServedKind(TRAFFIC_TARGET, ("v1alpha2",), "traefik-mesh"),
-                ServedKind(HTTP_ROUTE_GROUP, ("v1alpha3",), "traefik-mesh"),
-                ServedKind(TCP_ROUTE, ("v1alpha3",), "traefik-mesh"),
-            ),
-        ),
-    )
+# What each installation is; which versions of which kind it serves is held by the kinds
+# themselves (`KindSpec.served_in`), so a kind's module is the one place that says it.
+DESCRIPTIONS: dict[str, str] = {
+    "smi-sdk-go": "The spec's own CRDs (final releases): split v1alpha4, access v1alpha3, specs v1alpha4.",
+    "osm": "Open Service Mesh: split v1alpha2 only, access v1alpha3, specs v1alpha4, no UDPRoute.",
+    "linkerd-smi": "Linkerd's SMI extension: TrafficSplit only, v1alpha1 (storage) and v1alpha2.",
+    "traefik-mesh": "Traefik Mesh: split v1alpha3, access v1alpha2, specs v1alpha3.",
 }
+
+
+def _layouts() -> dict[str, Layout]:
+    return {
+        name: Layout(
+            name,
+            description,
+            tuple(ServedKind(spec, spec.served_in[name], name) for spec in REGISTRY if name in spec.served_in),
+        )
+        for name, description in DESCRIPTIONS.items()
+    }
+
+
+LAYOUTS: Mapping[str, Layout] = LiveMapping(_layouts)
 
 DEFAULT_LAYOUT = "smi-sdk-go"
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from .kinds import kind_info
+from .kinds import REGISTRY, kind_info
+from .kindspec import LiveMapping, Patch
 from .names import DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_MAX, DNS1123_SUBDOMAIN_PATTERN, HEADER_NAME_PATTERN
 from .quantity import QUANTITY_PATTERN
-from .shapes import Node, array, shape, string_map
+from .shapes import Node, shape
 
 DEFAULT_FLAVOUR = "smi-sdk-go"
 
@@ -42,26 +43,6 @@ class SchemaNotPublished(LookupError):
     """The publisher's CRD has no schema for this kind/version (it does not list the version)."""
 
 
-@dataclass(frozen=True)
-class Patch:
-    """One difference between a publisher's CRD and the generated base, with the reason it exists."""
-
-    kind: str
-    versions: tuple[str, ...]
-    op: str  # "retype" | "require" | "add" | "drop"
-    path: str  # dotted field path, `[]` for array items: "spec.backends[].weight"
-    why: str
-    value: Any = None  # the new type, or the Node to add
-
-    def describe(self) -> str:
-        change = {
-            "retype": f"type {self.value}",
-            "require": "required",
-            "add": "declared",
-            "drop": "not declared",
-        }[self.op]
-        return f"{self.kind} {'/'.join(self.versions)}: {self.path} {change} ({self.why})"
-
 
 @dataclass(frozen=True)
 class Flavour:
@@ -73,94 +54,26 @@ class Flavour:
     patches: tuple[Patch, ...] = ()
 
 
-_WEIGHT_NUMBER = Patch(
-    "TrafficSplit", ("v1alpha2", "v1alpha3", "v1alpha4"), "retype", "spec.backends[].weight",
-    "the CRD types weights `number` although the Go field is an int; 12.5 passes the apiserver", "number",
-)  # fmt: skip
-_PORT_NUMBER_V1 = Patch(
-    "TrafficTarget", ("v1alpha1",), "retype", "destination.port", "typed `number`, the Go field is an int", "number"
-)
-_PORT_NUMBER_V2 = Patch(
-    "TrafficTarget", ("v1alpha2",), "retype", "spec.destination.port", "typed `number`, the Go field is an int",
-    "number",
-)  # fmt: skip
-_PORT_REQUIRED_V1 = Patch(
-    "TrafficTarget", ("v1alpha1",), "require", "destination.port",
-    "the multi-version CRD restored the early v1alpha1 schema, which required the port",
-)  # fmt: skip
-_HEADERS_IN_V1 = Patch(
-    "HTTPRouteGroup", ("v1alpha1",), "add", "matches[].headers",
-    "the CRD copies the v1alpha2 match schema into v1alpha1, which had no headers",
-    array(string_map("Header name to value regex."), "Header match conditions."),
-)  # fmt: skip
-_NO_TCP_MATCH_NAME = Patch(
-    "TCPRoute", ("v1alpha4",), "drop", "spec.matches.name", "the Go type has it, the CRD never declared it"
-)
-_NO_UDP_MATCH_NAME = Patch(
-    "UDPRoute", ("v1alpha4",), "drop", "spec.matches.name", "the Go type has it, the CRD never declared it"
-)
 
-FLAVOURS: dict[str, Flavour] = {
-    flavour.name: flavour
-    for flavour in (
-        Flavour(
-            "smi-sdk-go",
-            structural={
-                "TrafficSplit": ("v1alpha2", "v1alpha3", "v1alpha4"),
-                "TrafficTarget": ("v1alpha1", "v1alpha2", "v1alpha3"),
-                "HTTPRouteGroup": ("v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4"),
-                "TCPRoute": ("v1alpha4",),
-                "UDPRoute": ("v1alpha4",),
-            },
-            patches=(
-                _WEIGHT_NUMBER,
-                _PORT_NUMBER_V1,
-                _PORT_NUMBER_V2,
-                _PORT_REQUIRED_V1,
-                _HEADERS_IN_V1,
-                _NO_TCP_MATCH_NAME,
-                _NO_UDP_MATCH_NAME,
-            ),
-        ),
-        Flavour(
-            "osm",
-            structural={
-                "TrafficSplit": ("v1alpha2", "v1alpha3", "v1alpha4"),
-                "TrafficTarget": ("v1alpha1", "v1alpha2", "v1alpha3"),
-                "HTTPRouteGroup": ("v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4"),
-                "TCPRoute": ("v1alpha4",),
-            },
-            patches=(
-                _WEIGHT_NUMBER,
-                _PORT_NUMBER_V1,
-                _PORT_NUMBER_V2,
-                _PORT_REQUIRED_V1,
-                _HEADERS_IN_V1,
-                _NO_TCP_MATCH_NAME,
-            ),
-        ),
-        Flavour(
-            "linkerd-smi",
-            structural={"TrafficSplit": ("v1alpha1", "v1alpha2")},
-            patches=(_WEIGHT_NUMBER,),
-        ),
-        Flavour(
-            "traefik-mesh",
-            structural={
-                "TrafficSplit": ("v1alpha3",),
-                "TrafficTarget": ("v1alpha2",),
-                "HTTPRouteGroup": ("v1alpha3",),
-            },
-            schemaless={
-                "TrafficSplit": ("v1alpha1", "v1alpha2"),
-                "TrafficTarget": ("v1alpha1",),
-                "HTTPRouteGroup": ("v1alpha1", "v1alpha2"),
-                "TCPRoute": ("v1alpha1", "v1alpha2", "v1alpha3"),
-            },
-            patches=(_WEIGHT_NUMBER, _PORT_NUMBER_V2),
-        ),
-    )
-}
+
+def _flavours() -> dict[str, Flavour]:
+    """Each publisher's CRDs, gathered from what every registered kind says it publishes."""
+    gathered: dict[str, dict[str, Any]] = {}
+    for spec in REGISTRY:
+        for name, published in spec.published.items():
+            entry = gathered.setdefault(name, {"structural": {}, "schemaless": {}, "patches": []})
+            if published.structural:
+                entry["structural"][spec.kind] = published.structural
+            if published.schemaless:
+                entry["schemaless"][spec.kind] = published.schemaless
+            entry["patches"].extend(published.patches)
+    return {
+        name: Flavour(name, entry["structural"], entry["schemaless"], tuple(entry["patches"]))
+        for name, entry in gathered.items()
+    }
+
+
+FLAVOURS: Mapping[str, Flavour] = LiveMapping(_flavours)
 FLAVOUR_ALIASES = {"default": DEFAULT_FLAVOUR}
 
 

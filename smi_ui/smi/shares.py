@@ -11,8 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from .model import Backend, TrafficSplit
+from .model import Backend
+
+if TYPE_CHECKING:
+    from .kinds.traffic_split import TrafficSplit
 
 # Go controllers decode weights into int; stay inside int32 so every mesh can read them.
 MAX_INTEGER_WEIGHT = 2**31 - 1

@@ -11,15 +11,14 @@ spec and of the meshes that CRD schemas do not express; each of those codes is l
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Any
 
-import re2
-
-from .codec import is_finite_number, resolve, serialize
+from .checking import re2_error as re2_error  # tests and callers import it from here
+from .codec import resolve, serialize
+from .codec_parts import is_finite_number
 from .errors import FieldError, InvalidManifest, NotExpressible, UnsupportedAPIVersion, type_name
 from .model import SMIObject
-from .names import is_dns1123_label, is_dns1123_subdomain, is_http_token
+from .names import is_dns1123_label, is_dns1123_subdomain
 from .quantity import InvalidQuantity, quantity_value
 from .schema import OBJECT_META_FIELDS, PublishedFields, published_fields
 from .shapes import Node, shape
@@ -71,20 +70,6 @@ STRICTER_THAN_CRD: dict[str, str] = {
 }
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-
-
-def re2_error(pattern: str) -> str | None:
-    """Why `pattern` is not an RE2 regular expression, or None if it is one."""
-    try:
-        re2.compile(pattern, _RE2_OPTIONS)
-    except UnicodeEncodeError:
-        return "the pattern is not valid UTF-8 text"
-    except re2.error as error:
-        reason = error.args[0] if error.args else error
-        return reason.decode() if isinstance(reason, bytes) else str(reason)
-    return None
 
 
 def validate_manifest(manifest: Any) -> list[FieldError]:
@@ -103,7 +88,7 @@ def validate_manifest(manifest: Any) -> list[FieldError]:
     walker.walk(manifest, shape(info.kind, version), "", ())
     errors = walker.errors
     errors.extend(_metadata_errors(manifest))
-    errors.extend(_SEMANTIC_CHECKS[info.kind](manifest, version))
+    errors.extend(info.checks(manifest, version))
     return errors
 
 
@@ -255,197 +240,6 @@ def _metadata_errors(manifest: dict[str, Any]) -> list[FieldError]:
 
 
 # --- semantics ------------------------------------------------------------------------------
-
-
-def _get(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _dicts(value: Any, path: str) -> list[tuple[str, dict[str, Any]]]:
-    if not isinstance(value, list):
-        return []
-    return [(f"{path}[{index}]", item) for index, item in enumerate(value) if isinstance(item, dict)]
-
-
-def _check_label(errors: list[FieldError], value: Any, path: str, what: str, code: str = "invalid-reference") -> None:
-    if isinstance(value, str) and not is_dns1123_label(value):
-        errors.append(FieldError(path, code, f"{what} {value!r} is not a DNS-1123 label"))
-
-
-def _check_subdomain(errors: list[FieldError], value: Any, path: str, what: str) -> None:
-    if isinstance(value, str) and not is_dns1123_subdomain(value):
-        errors.append(FieldError(path, "invalid-reference", f"{what} {value!r} is not a DNS-1123 subdomain"))
-
-
-def _duplicates(errors: list[FieldError], entries: list[tuple[str, Any]], what: str) -> None:
-    seen: set[Any] = set()
-    for path, value in entries:
-        if value in seen:
-            errors.append(FieldError(path, "duplicate", f"{what} {value!r} appears more than once"))
-        seen.add(value)
-
-
-def _split_checks(manifest: dict[str, Any], version: str) -> list[FieldError]:
-    errors: list[FieldError] = []
-    spec = _get(manifest, "spec")
-    _check_label(errors, _get(spec, "service"), "spec.service", "root Service")
-    backends = _get(spec, "backends")
-    if isinstance(backends, list) and not backends:
-        errors.append(FieldError("spec.backends", "empty", "a split needs at least one backend"))
-    weights: list[Fraction] = []
-    services: list[tuple[str, Any]] = []
-    for path, backend in _dicts(backends, "spec.backends"):
-        service = backend.get("service")
-        _check_label(errors, service, f"{path}.service", "backend Service")
-        if isinstance(service, str):
-            services.append((f"{path}.service", service))
-        weight = _weight_value(backend.get("weight"), version)
-        if weight is not None:
-            weights.append(weight)
-            if weight < 0:
-                errors.append(FieldError(f"{path}.weight", "weight-negative", "weights must not be negative"))
-    _duplicates(errors, services, "backend")
-    if isinstance(backends, list) and backends and len(weights) == len(backends) and not any(weights):
-        errors.append(FieldError("spec.backends", "weights-all-zero", "all weights are zero: no traffic goes anywhere"))
-    for path, match in _dicts(_get(spec, "matches"), "spec.matches"):
-        _check_subdomain(errors, match.get("name"), f"{path}.name", "HTTPRouteGroup name")
-    return errors
-
-
-def _weight_value(value: Any, version: str) -> Fraction | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if version == "v1alpha1":
-        try:
-            return quantity_value(value)
-        except InvalidQuantity:
-            return None
-    if is_finite_number(value):
-        return Fraction(value)
-    return None
-
-
-def _target_checks(manifest: dict[str, Any], version: str) -> list[FieldError]:
-    errors: list[FieldError] = []
-    base = ("spec",) if version != "v1alpha1" else ()
-    prefix = "spec." if base else ""
-    container = _get(manifest, *base) if base else manifest
-    destination = _get(container, "destination")
-    if isinstance(destination, dict):
-        _identity_checks(errors, destination, f"{prefix}destination")
-        port = destination.get("port")
-        if isinstance(port, int | float) and not isinstance(port, bool) and not 1 <= port <= 65535:
-            errors.append(FieldError(f"{prefix}destination.port", "port-out-of-range", f"{port} is not in 1-65535"))
-        namespace = _get(manifest, "metadata", "namespace")
-        target_ns = destination.get("namespace")
-        if isinstance(namespace, str) and isinstance(target_ns, str) and namespace != target_ns:
-            errors.append(
-                FieldError(
-                    f"{prefix}destination.namespace",
-                    "namespace-mismatch",
-                    f"the TrafficTarget is in {namespace!r} but its destination in {target_ns!r}",
-                )
-            )
-    rules_key = "specs" if version == "v1alpha1" else "rules"
-    for key in (rules_key, "sources"):
-        value = _get(container, key)
-        if version == "v1alpha3" and isinstance(value, list) and not value:
-            errors.append(
-                FieldError(f"{prefix}{key}", "empty", f"a v1alpha3 TrafficTarget needs at least one {key[:-1]}")
-            )
-    for path, rule in _dicts(_get(container, rules_key), f"{prefix}{rules_key}"):
-        _check_subdomain(errors, rule.get("name"), f"{path}.name", "route name")
-        matches = rule.get("matches")
-        if isinstance(matches, list):
-            for index, name in enumerate(matches):
-                if name == "":
-                    errors.append(FieldError(f"{path}.matches[{index}]", "empty", "a match entry name is empty"))
-    for path, source in _dicts(_get(container, "sources"), f"{prefix}sources"):
-        _identity_checks(errors, source, path)
-    return errors
-
-
-def _identity_checks(errors: list[FieldError], identity: dict[str, Any], path: str) -> None:
-    kind = identity.get("kind")
-    if isinstance(kind, str) and kind != "ServiceAccount":
-        errors.append(
-            FieldError(
-                f"{path}.kind",
-                "unsupported-identity-kind",
-                f"{kind!r}: ServiceAccount is the only identity kind meshes implement",
-            )
-        )
-    _check_label(errors, identity.get("name"), f"{path}.name", "ServiceAccount")
-    _check_label(errors, identity.get("namespace"), f"{path}.namespace", "namespace", "invalid-namespace")
-
-
-def _route_group_checks(manifest: dict[str, Any], version: str) -> list[FieldError]:
-    errors: list[FieldError] = []
-    top = version in ("v1alpha1", "v1alpha2")
-    prefix = "matches" if top else "spec.matches"
-    matches = _get(manifest, "matches") if top else _get(manifest, "spec", "matches")
-    if isinstance(matches, list) and not matches:
-        errors.append(FieldError(prefix, "empty", "an HTTPRouteGroup needs at least one match entry"))
-    names: list[tuple[str, Any]] = []
-    for path, match in _dicts(matches, prefix):
-        name = match.get("name")
-        if name == "":
-            errors.append(FieldError(f"{path}.name", "empty", "a match entry needs a name"))
-        elif isinstance(name, str):
-            names.append((f"{path}.name", name))
-        regex = match.get("pathRegex")
-        if isinstance(regex, str) and (reason := re2_error(regex)):
-            errors.append(FieldError(f"{path}.pathRegex", "regex-not-re2", f"not an RE2 regular expression: {reason}"))
-        headers = match.get("headers")
-        entries = [(f"{path}.headers", headers)] if isinstance(headers, dict) else _dicts(headers, f"{path}.headers")
-        for entry_path, entry in entries:
-            for header, value in entry.items():
-                if not is_http_token(header):
-                    errors.append(
-                        FieldError(
-                            f"{entry_path}[{header}]",
-                            "invalid-header-name",
-                            f"{header!r} is not a valid HTTP header name",
-                        )
-                    )
-                if isinstance(value, str) and (reason := re2_error(value)):
-                    errors.append(
-                        FieldError(
-                            f"{entry_path}[{header}]", "regex-not-re2", f"not an RE2 regular expression: {reason}"
-                        )
-                    )
-    _duplicates(errors, names, "match entry name")
-    return errors
-
-
-def _port_route_checks(manifest: dict[str, Any], version: str) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if version != "v1alpha4":
-        return errors
-    matches = _get(manifest, "spec", "matches")
-    ports = _get(matches, "ports")
-    entries: list[tuple[str, Any]] = []
-    for index, port in enumerate(ports if isinstance(ports, list) else []):
-        path = f"spec.matches.ports[{index}]"
-        if isinstance(port, int | float) and not isinstance(port, bool):
-            if not 1 <= port <= 65535:
-                errors.append(FieldError(path, "port-out-of-range", f"{port} is not in 1-65535"))
-            entries.append((path, port))
-    _duplicates(errors, entries, "port")
-    return errors
-
-
-_SEMANTIC_CHECKS = {
-    "TrafficSplit": _split_checks,
-    "TrafficTarget": _target_checks,
-    "HTTPRouteGroup": _route_group_checks,
-    "TCPRoute": _port_route_checks,
-    "UDPRoute": _port_route_checks,
-}
 
 
 def _join(path: str, name: str) -> str:

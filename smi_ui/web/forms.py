@@ -19,20 +19,22 @@ from smi_ui.accounts.roles import Action
 from smi_ui.changes.diff import to_yaml
 from smi_ui.changes.versions import ServedVersions, own_version
 from smi_ui.clusters.models import Cluster
-from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, serialize
-from smi_ui.smi.kinds import KindInfo
-from smi_ui.smi.model import (
-    MODEL_CLASSES,
+from smi_ui.smi import (
     Backend,
     HTTPMatch,
     HTTPRouteGroup,
     IdentityRef,
+    InvalidManifest,
     PortRoute,
     SMIObject,
     TrafficRule,
     TrafficSplit,
     TrafficTarget,
+    UnsupportedAPIVersion,
+    parse,
+    serialize,
 )
+from smi_ui.smi.kinds import KindInfo
 
 from .views.common import visible_namespace_names
 
@@ -184,7 +186,7 @@ def starter_manifest(info: KindInfo, version: str, namespace: str) -> dict[str, 
         obj = HTTPRouteGroup(version=version, metadata=metadata,
                              matches=[HTTPMatch(name="", path_regex="/", methods=["GET"])])
     else:
-        obj = MODEL_CLASSES[info.kind](version=version, metadata=metadata)
+        obj = info.model(version=version, metadata=metadata)
         if isinstance(obj, PortRoute) and capabilities(info, version).ports:
             obj.ports = []
     return serialize(obj, version)

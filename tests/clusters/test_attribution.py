@@ -20,7 +20,7 @@ from smi_ui.kube.client import transport_for
 from smi_ui.kube.resources import smi_resource
 from smi_ui.kube.watch import WatchSettings
 from smi_ui.sandbox.demo import demo_objects
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 from tests.conditions import wait_for
 from tests.edit_support import SPLIT_V4, make_user, resource_version, world_factory  # noqa: F401 - fixture
 
@@ -178,7 +178,7 @@ def test_end_to_end_every_edit_is_attributed_in_both_orders_beside_a_kubectl_wri
             monkeypatch.setattr(sync_module.InventoryHandler, "on_events", echo_after_answer)
         actor = Actor.for_user(make_user("olivia", Role.OPERATOR))
         transport = transport_for(access_for(cluster), user_agent="kubectl/v1.36")
-        split_resource = smi_resource(KINDS_BY_NAME["TrafficSplit"], "v1alpha4")
+        split_resource = smi_resource(REGISTRY["TrafficSplit"], "v1alpha4")
         edited: list[str] = []
         annotated: list[str] = []
         for round_number in range(4):

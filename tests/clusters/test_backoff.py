@@ -17,12 +17,12 @@ from smi_ui.kube.resources import smi_resource
 from smi_ui.kube.transport import KubeApiError
 from smi_ui.kube.watch import Reflector, WatchSettings
 from smi_ui.sandbox.demo import demo_objects
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 from tests.conditions import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-SPLITS = smi_resource(KINDS_BY_NAME["TrafficSplit"], "v1alpha4")
+SPLITS = smi_resource(REGISTRY["TrafficSplit"], "v1alpha4")
 
 
 class Recorder:

@@ -20,7 +20,7 @@ from smi_ui.inventory.models import KubeObject
 from smi_ui.kube.watch import WatchSettings
 from smi_ui.sandbox.auth import Rule, User
 from smi_ui.sandbox.demo import demo_objects
-from smi_ui.smi.kinds import SMI_GROUPS
+from smi_ui.smi.kinds import REGISTRY
 from tests.conditions import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def test_write_verbs_are_granted_only_on_smi_kinds_and_impersonation_only_in_its
     base = cluster_role_rules(kustomize("base"))
     for rule in base:
         if WRITE_VERBS & set(rule["verbs"]):
-            assert set(rule["apiGroups"]) <= set(SMI_GROUPS), rule
+            assert set(rule["apiGroups"]) <= set(REGISTRY.groups()), rule
         assert "impersonate" not in rule["verbs"]
     overlay = kustomize("overlays/impersonation")
     assert cluster_role_rules(overlay, "smi-ui-impersonate") == [

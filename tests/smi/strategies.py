@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from smi_ui.smi.kinds import KINDS
+from smi_ui.smi.kinds import REGISTRY
 
 names = st.from_regex(r"[a-z]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
 # Keys no version models, so they can be sprinkled anywhere without colliding with real fields.
@@ -102,7 +102,7 @@ def _spec_fields(kind: str, version: str):
 
 
 def manifests(kind: str, version: str):
-    info = next(k for k in KINDS if k.kind == kind)
+    info = next(k for k in REGISTRY if k.kind == kind)
     head = st.fixed_dictionaries(
         {"apiVersion": st.just(info.api_version(version)), "kind": st.just(kind), "metadata": metadata},
         optional={"status": st.dictionaries(extra_keys, scalars, max_size=2), "x-top": scalars},
@@ -110,5 +110,5 @@ def manifests(kind: str, version: str):
     return st.tuples(head, _spec_fields(kind, version)).map(lambda pair: {**pair[0], **pair[1]})
 
 
-KIND_VERSIONS = [(info.kind, version) for info in KINDS for version in info.versions]
+KIND_VERSIONS = [(info.kind, version) for info in REGISTRY for version in info.versions]
 any_manifest = st.sampled_from(KIND_VERSIONS).flatmap(lambda kv: manifests(*kv))

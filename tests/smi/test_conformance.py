@@ -28,7 +28,7 @@ from smi_ui.smi import (
     serialize,
     validate_manifest,
 )
-from smi_ui.smi.kinds import KINDS_BY_NAME, split_api_version
+from smi_ui.smi.kinds import REGISTRY, split_api_version
 from smi_ui.smi.layouts import LAYOUTS
 from smi_ui.smi.names import is_dns1123_subdomain
 from smi_ui.smi.schema import FLAVOURS, SchemaNotPublished, flavour_differences
@@ -85,15 +85,15 @@ class SharedData:
         return [
             doc
             for doc in self.documents
-            if doc.folder in folders and isinstance(doc.body, dict) and doc.body.get("kind") in KINDS_BY_NAME
+            if doc.folder in folders and isinstance(doc.body, dict) and doc.body.get("kind") in REGISTRY
         ]
 
 
 def _infer_example_api_version(file: str, body: Any) -> bool:
-    if not isinstance(body, dict) or "apiVersion" in body or body.get("kind") not in KINDS_BY_NAME:
+    if not isinstance(body, dict) or "apiVersion" in body or body.get("kind") not in REGISTRY:
         return False
     area, version = Path(file).parts[:2]
-    info = KINDS_BY_NAME[body["kind"]]
+    info = REGISTRY[body["kind"]]
     if _FOLDER_GROUPS.get(area) == info.group and version in info.versions:
         body["apiVersion"] = info.api_version(version)
         return True
@@ -133,7 +133,7 @@ def shared() -> SharedData:
 
 
 def _relabelled(body: dict[str, Any], version: str) -> dict[str, Any]:
-    info = KINDS_BY_NAME[body["kind"]]
+    info = REGISTRY[body["kind"]]
     return {**body, "apiVersion": info.api_version(version)}
 
 
@@ -204,7 +204,7 @@ def test_project_validation_never_accepts_what_an_official_crd_refuses(shared, r
     problems: list[str] = []
     model_schema_problems: list[str] = []
     for doc in shared.smi_documents():
-        info = KINDS_BY_NAME[doc.body["kind"]]
+        info = REGISTRY[doc.body["kind"]]
         for version in info.versions:
             document = _relabelled(doc.body, version)
             errors = validate_manifest(document)
@@ -325,7 +325,7 @@ def test_generated_crd_schemas_give_the_verdicts_of_a_real_apiserver(shared, rep
                     continue
                 else:
                     group, version = split_api_version(record["apiVersion"])
-                    info = KINDS_BY_NAME.get(record["kind"])
+                    info = REGISTRY.get(record["kind"])
                     served = layout.served(record["kind"]) if info and info.group == group else None
                     if verdict == "not-served":
                         ok = served is None or version not in served.served

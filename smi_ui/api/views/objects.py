@@ -31,7 +31,7 @@ from smi_ui.changes.manifests import manifest_from_input
 from smi_ui.changes.pipeline import EditResult, Target, authorize, preparing
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject, Revision
-from smi_ui.smi.kinds import KINDS_BY_NAME, KindInfo
+from smi_ui.smi.kinds import REGISTRY, KindInfo
 
 from ..errors import flatten
 from ..filtersets import KubeObjectFilterSet
@@ -52,7 +52,7 @@ from ..serializers import (
 from .base import ApiView
 from .inventory import OBJECT_ORDERING
 
-SMI_KINDS = list(KINDS_BY_NAME)
+SMI_KINDS = REGISTRY.names()
 LIST_DEFERRED = ("raw", "normalized", "cluster__credentials_encrypted", "cluster__served_kinds",
                  "cluster__state_detail", "cluster__last_error")
 
@@ -70,7 +70,7 @@ def kind_from_url(kind: str) -> KindInfo:
 
 
 def _kind_named(kind: str) -> KindInfo | None:
-    return next((k for k in KINDS_BY_NAME.values() if k.plural == kind), None) or KINDS_BY_NAME.get(kind)
+    return REGISTRY.from_url(kind)
 
 
 def _not_found() -> ObjectNotFound:

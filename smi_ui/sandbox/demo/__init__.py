@@ -16,7 +16,7 @@ import yaml
 
 from smi_ui.smi.codec import parse, serialize
 from smi_ui.smi.errors import NotExpressible
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 from smi_ui.smi.layouts import DEFAULT_LAYOUT, layout
 
 DEMO_DIR = Path(__file__).resolve().parent
@@ -34,7 +34,7 @@ def demo_objects(layout_name: str = DEMO_LAYOUT) -> list[dict[str, Any]]:
     served = layout(layout_name)
     objects = []
     for obj in authored:
-        if obj["kind"] in KINDS_BY_NAME:
+        if obj["kind"] in REGISTRY:
             kind = served.served(obj["kind"])
             if kind is None:
                 continue

@@ -22,7 +22,7 @@ from smi_ui.audit.chain import recent_verification
 from smi_ui.audit.filtersets import AuditEntryFilterSet
 from smi_ui.audit.models import AuditEntry, Outcome
 from smi_ui.inventory.models import KubeObject
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 FILTERS = ("actor", "cluster", "namespace", "kind", "outcome", "since", "until")
 PAGE_SIZE = 50
@@ -42,7 +42,7 @@ def _choices(entries: object, field: str) -> list[str]:
 
 
 def _object_url(entry: AuditEntry) -> str:
-    info = KINDS_BY_NAME.get(entry.kind)
+    info = REGISTRY.get(entry.kind)
     if info is None or not (entry.cluster_name and entry.namespace and entry.name):
         return ""
     return f"/clusters/{entry.cluster_name}/objects/{entry.namespace}/{info.plural}/{entry.name}/"
@@ -58,7 +58,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filterset = AuditEntryFilterSet(params, queryset=readable)
     entries = filterset.qs if filterset.is_valid() else AuditEntry.objects.none()
     page = Paginator(entries.order_by("-sequence"), PAGE_SIZE).get_page(request.GET.get("page"))
-    existing = set(KubeObject.objects.filter(kind__in=list(KINDS_BY_NAME),
+    existing = set(KubeObject.objects.filter(kind__in=REGISTRY.names(),
                                              name__in={entry.name for entry in page.object_list})
                    .values_list("cluster__name", "namespace", "kind", "name"))
     for entry in page.object_list:  # link only objects that exist (a refused create never did)
@@ -77,7 +77,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "chain_refresh_refused": verification.refresh_refused,
         "actors": _choices(readable, "actor"), "clusters": _choices(readable, "cluster_name"),
         "namespaces": _choices(readable, "namespace"),
-        "kinds": sorted({*KINDS_BY_NAME, *_choices(readable, "kind")}),
+        "kinds": sorted({*REGISTRY.names(), *_choices(readable, "kind")}),
         "ranges": [{"label": label, "query": urlencode({**without_since, "since": _local_minute(hours)})}
                    for label, hours in RANGES],
     })

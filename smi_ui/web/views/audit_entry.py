@@ -11,7 +11,7 @@ from smi_ui.accounts.roles import Action
 from smi_ui.audit.models import AuditEntry
 from smi_ui.changes.diff import unified_diff
 from smi_ui.inventory.models import KubeObject
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 #: Attempts of the same request shown beside the entry (a preview and its apply share none, a retry does).
 SAME_REQUEST_LIMIT = 20
@@ -24,7 +24,7 @@ def audit_entry(request: HttpRequest, sequence: int) -> HttpResponse:
     entry = readable.filter(sequence=sequence).first()
     if entry is None:
         raise Http404("no such audit entry")
-    info = KINDS_BY_NAME.get(entry.kind)
+    info = REGISTRY.get(entry.kind)
     exists = info is not None and KubeObject.objects.filter(
         cluster__name=entry.cluster_name, namespace=entry.namespace, kind=entry.kind, name=entry.name).exists()
     object_url = f"/clusters/{entry.cluster_name}/objects/{entry.namespace}/{info.plural}/{entry.name}/" \

@@ -11,7 +11,7 @@ from smi_ui.accounts.permissions import may, visible_clusters_q, visible_q
 from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster, SyncState
 from smi_ui.inventory.models import KubeObject
-from smi_ui.smi.kinds import KINDS
+from smi_ui.smi.kinds import REGISTRY
 
 from .common import visible_cluster
 
@@ -24,7 +24,7 @@ def _cluster_wide(user: object, cluster: Cluster) -> bool:
 @login_required
 def cluster_list(request: HttpRequest) -> HttpResponse:
     clusters = list(Cluster.objects.filter(visible_clusters_q(request.user)))
-    totals = dict(KubeObject.objects.filter(visible_q(request.user), kind__in=[k.kind for k in KINDS])
+    totals = dict(KubeObject.objects.filter(visible_q(request.user), kind__in=[k.kind for k in REGISTRY])
                   .values_list("cluster").annotate(total=Count("id")).values_list("cluster", "total"))
     rows = [{"cluster": c, "cluster_wide": _cluster_wide(request.user, c), "smi_objects": totals.get(c.pk, 0)}
             for c in clusters]
@@ -38,7 +38,7 @@ def cluster_detail(request: HttpRequest, cluster: str) -> HttpResponse:
     cluster_wide = _cluster_wide(request.user, found)
     counts = dict(KubeObject.objects.filter(visible_q(request.user), cluster=found)
                   .values_list("kind").annotate(total=Count("id")).values_list("kind", "total"))
-    kinds = [{"kind": k, "count": counts.get(k.kind, 0), "served": found.served_kinds.get(k.kind)} for k in KINDS]
+    kinds = [{"kind": k, "count": counts.get(k.kind, 0), "served": found.served_kinds.get(k.kind)} for k in REGISTRY]
     linking = [(kind, counts.get(kind, 0)) for kind in ("Namespace", "Service", "ServiceAccount", "Deployment")]
     statuses = list(found.kind_statuses.all()) if cluster_wide else []
     lease = getattr(found, "lease", None) if cluster_wide else None

@@ -11,7 +11,7 @@ from smi_ui.accounts.permissions import may, visible_clusters_q, visible_namespa
 from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 #: Kinds an object page can show besides the SMI kinds (the objects that link them).
 LINKING_KINDS = {"services": "Service", "serviceaccounts": "ServiceAccount", "deployments": "Deployment",
@@ -30,7 +30,7 @@ def visible_namespace_names(user: Any, cluster: Cluster) -> list[str]:
 
 def kind_from_plural(plural: str) -> str:
     """`trafficsplits` -> `TrafficSplit`; 404 for kinds pages do not show."""
-    for info in KINDS_BY_NAME.values():
+    for info in REGISTRY:
         if info.plural == plural:
             return info.kind
     if plural in LINKING_KINDS:
@@ -39,7 +39,7 @@ def kind_from_plural(plural: str) -> str:
 
 
 def plural_of(kind: str) -> str:
-    info = KINDS_BY_NAME.get(kind)
+    info = REGISTRY.get(kind)
     return info.plural if info else kind.lower() + "s"
 
 

@@ -28,7 +28,7 @@ from smi_ui.accounts.roles import Action
 from smi_ui.changes.ownership import controller_of
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
-from smi_ui.smi.kinds import KINDS_BY_NAME, KindInfo
+from smi_ui.smi.kinds import REGISTRY, KindInfo
 
 from .. import forms, references
 from ..references import MAX_REFERENCES
@@ -40,7 +40,7 @@ MAX_CHECK_BYTES = 65_536
 
 def smi_kind(plural: str) -> KindInfo:
     """The SMI kind a URL names by its plural; 404 for anything else (Services are not edited here)."""
-    info = next((k for k in KINDS_BY_NAME.values() if k.plural == plural), None)
+    info = REGISTRY.from_url(plural)
     if info is None:
         raise Http404("no such kind")
     return info
@@ -53,11 +53,11 @@ def may_edit(user: Any, cluster: Cluster, namespace: str, kind: str) -> bool:
 
 def edit_links(user: Any, obj: KubeObject) -> dict[str, str] | None:
     """Links to the form and YAML editor of an object, or None when they are not to be offered."""
-    if obj.kind not in KINDS_BY_NAME or controller_of(obj.raw or {}) is not None:
+    if obj.kind not in REGISTRY or controller_of(obj.raw or {}) is not None:
         return None
     if not may_edit(user, obj.cluster, obj.namespace, obj.kind):
         return None
-    args = (obj.cluster.name, obj.namespace, KINDS_BY_NAME[obj.kind].plural, obj.name)
+    args = (obj.cluster.name, obj.namespace, REGISTRY[obj.kind].plural, obj.name)
     return {"form": reverse("web:object-edit", args=args), "yaml": reverse("web:object-yaml", args=args)}
 
 
@@ -176,7 +176,7 @@ def new_yaml(request: HttpRequest, cluster: str, kind: str) -> HttpResponse:
 def creatable_kinds(user: Any, cluster: Cluster, namespace: str) -> list[dict[str, str]]:
     """The kinds the object list offers to create: served by the cluster and allowed to the user."""
     result = []
-    for info in KINDS_BY_NAME.values():
+    for info in REGISTRY:
         if forms.served(cluster, info) is None:
             continue
         if namespace:
@@ -215,8 +215,8 @@ def reference_check(request: Request, cluster: str) -> Response:
     if not isinstance(manifest, dict):
         raise ValidationError({"manifest": ["an object (the form's manifest) is required"]})
     kind = manifest.get("kind")
-    if kind not in KINDS_BY_NAME:
-        raise ValidationError({"manifest.kind": [f"one of {', '.join(KINDS_BY_NAME)}"]})
+    if kind not in REGISTRY:
+        raise ValidationError({"manifest.kind": [f"one of {', '.join(REGISTRY.names())}"]})
     metadata = manifest.get("metadata")
     namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     if not isinstance(namespace, str) or not namespace:

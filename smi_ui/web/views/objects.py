@@ -16,12 +16,12 @@ from smi_ui.changes.diff import for_display, to_yaml, unified_diff
 from smi_ui.changes.ownership import controller_of
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.policy.selectors import cluster_findings
-from smi_ui.smi.kinds import KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 from .common import kind_from_plural, plural_of, visible_cluster, visible_namespace_names
 from .edit import creatable_kinds, edit_links
 
-LISTED_KINDS = [*KINDS_BY_NAME, "Service", "ServiceAccount", "Deployment"]
+LISTED_KINDS = [*REGISTRY.names(), "Service", "ServiceAccount", "Deployment"]
 PAGE_SIZE = 200
 
 
@@ -77,7 +77,7 @@ def object_detail(request: HttpRequest, cluster: str, namespace: str, kind: str,
                          if revision.change != "created" else ""})
     comparison = _comparison(request, revisions)
     metadata = (obj.raw or {}).get("metadata") or {}
-    info = KINDS_BY_NAME.get(kind_name)
+    info = REGISTRY.get(kind_name)
     may_revert = info is not None and controller_of(obj.raw or {}) is None and may(
         request.user, Action.EDIT_POLICY, cluster_id=found.pk, namespace=namespace, kind=kind_name)
     return render(request, "web/object_detail.html", {

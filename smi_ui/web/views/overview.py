@@ -12,7 +12,7 @@ from smi_ui.clusters.models import Cluster, SyncState
 from smi_ui.clusters.visibility import sees_whole_cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.policy.selectors import cluster_findings
-from smi_ui.smi.kinds import KINDS, KINDS_BY_NAME
+from smi_ui.smi.kinds import REGISTRY
 
 from .common import plural_of
 
@@ -34,14 +34,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "cluster": cluster,
             # the API server, its errors and per-kind sync progress describe the whole cluster
             "cluster_wide": sees_whole_cluster(request.user, cluster),
-            "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in KINDS],
+            "counts": [(kind.kind, counts.get((cluster.pk, kind.kind), 0)) for kind in REGISTRY],
             "errors": findings.errors,
             "warnings": findings.warnings,
             "enforcement": findings.enforcement,
         })
     recent = [{"revision": r, "plural": plural_of(r.kind)} for r in
-              Revision.objects.filter(visible_q(request.user), kind__in=list(KINDS_BY_NAME))
+              Revision.objects.filter(visible_q(request.user), kind__in=REGISTRY.names())
               .select_related("cluster").order_by("-observed_at", "-id")[:RECENT_CHANGES]]
     settling = any(cluster.state != SyncState.CONNECTED for cluster in clusters)
-    return render(request, "web/overview.html", {"kinds": KINDS, "rows": rows, "recent": recent,
+    return render(request, "web/overview.html", {"kinds": REGISTRY, "rows": rows, "recent": recent,
                                                  "settling": settling})
