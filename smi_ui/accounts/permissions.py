@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Q
 
+from smi_ui.smi.kinds import REGISTRY
+
 from .models import Grant
 from .roles import ROLE_ACTIONS, Action
 
@@ -67,9 +69,14 @@ def _load_scopes(user: Any) -> dict[Action, list[Scope]]:
     return by_action
 
 
+def is_weighted(kind: str) -> bool:
+    """Whether the edit-weights grant covers `kind`: every kind with weighted backends, nothing else."""
+    return REGISTRY.has_trait(kind, "weighted")
+
+
 def may(user: Any, action: Action, *, cluster_id: int | None, namespace: str, kind: str | None = None) -> bool:
     """Whether `user` may perform `action` on `kind` objects in (cluster, namespace)."""
-    if action == Action.EDIT_WEIGHTS and kind not in (None, "TrafficSplit"):
+    if action == Action.EDIT_WEIGHTS and kind is not None and not is_weighted(kind):
         return False
     if action == Action.MANAGE_ACCESS:
         return any(scope.unlimited for scope in scopes_for(user, action))

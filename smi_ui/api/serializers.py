@@ -139,7 +139,7 @@ class KubeObjectDetailSerializer(KubeObjectSerializer):
 
     @extend_schema_field(serializers.DictField(child=ShareSerializer(), allow_null=True))
     def get_shares(self, obj: KubeObject) -> dict[str, Any] | None:
-        return (obj.normalized or {}).get("shares") if obj.kind == "TrafficSplit" else None
+        return (obj.normalized or {}).get("shares") if REGISTRY.has_trait(obj.kind, "weighted") else None
 
     @extend_schema_field(ControllerSerializer(allow_null=True))
     def get_controller(self, obj: KubeObject) -> dict[str, str] | None:

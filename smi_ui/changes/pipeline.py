@@ -33,9 +33,9 @@ from smi_ui.kube.resources import smi_resource
 from smi_ui.kube.transport import KubeApiError
 from smi_ui.kube.writer import Impersonation, ObjectWriter, writer_for
 from smi_ui.live.broadcast import publish_change
-from smi_ui.smi import InvalidManifest, TrafficSplit, UnsupportedAPIVersion, parse, split_shares, validate_manifest
-from smi_ui.smi.kinds import KindInfo, split_api_version
-from smi_ui.smi.shares import WeightError
+from smi_ui.smi import InvalidManifest, UnsupportedAPIVersion, parse, validate_manifest
+from smi_ui.smi.kinds import REGISTRY, KindInfo, split_api_version
+from smi_ui.smi.shares import WeightError, weighted_shares
 
 from .actors import Actor
 from .diff import for_display, to_yaml, unified_diff
@@ -483,12 +483,12 @@ def _for_audit(document: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def shares_of(document: dict[str, Any] | None) -> dict[str, dict[str, Any]] | None:
-    """Effective shares of a TrafficSplit document ({service: {exact, percent}}); None for other kinds."""
-    if not document or document.get("kind") != "TrafficSplit":
+    """Effective shares of a document of a weighted kind ({service: {exact, percent}}); None for other kinds."""
+    if not document or not REGISTRY.has_trait(document.get("kind"), "weighted"):
         return None
     try:
-        split = parse(document)
-        shares = split_shares(split) if isinstance(split, TrafficSplit) else {}
+        weighted = parse(document)
+        shares = weighted_shares(weighted) if weighted.INFO.has("weighted") else {}
     except (InvalidManifest, UnsupportedAPIVersion, WeightError):
         return {}
     return {service: _share(share) for service, share in shares.items()}

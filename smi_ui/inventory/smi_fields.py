@@ -11,10 +11,9 @@ import dataclasses
 from fractions import Fraction
 from typing import Any
 
-from smi_ui.smi import TrafficSplit
 from smi_ui.smi.codec import parse
 from smi_ui.smi.errors import InvalidManifest, UnsupportedAPIVersion
-from smi_ui.smi.shares import WeightError, split_shares
+from smi_ui.smi.shares import WeightError, weighted_shares
 from smi_ui.smi.validate import validate_manifest
 
 
@@ -29,9 +28,9 @@ def smi_fields(obj: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]
     problems = [dataclasses.asdict(e) for e in validate_manifest(obj)]
     fields = _jsonable({f.name: getattr(model, f.name) for f in dataclasses.fields(model)
                         if f.name not in {"metadata", "source", "version"}})
-    if isinstance(model, TrafficSplit):
+    if model.INFO.has("weighted"):
         try:
-            shares = split_shares(model)
+            shares = weighted_shares(model)
             fields["shares"] = {service: {"exact": str(share), "percent": round(float(share) * 100, 2)}
                                 for service, share in shares.items()}
         except WeightError as error:

@@ -17,7 +17,7 @@ from enum import IntEnum
 from typing import Any
 
 from .graph import AccessGraph, access_graph, identity_of, route_index, rule_routes
-from .inputs import WORKLOAD_KINDS, Identity, PolicyInput, Row
+from .inputs import ACCESS_RULE_KINDS, WORKLOAD_KINDS, Identity, PolicyInput, Row
 
 
 class Severity(IntEnum):
@@ -196,8 +196,8 @@ def rule_findings(policy: PolicyInput) -> list[Finding]:
     run_as = {(row.namespace, str(row.normalized.get("service_account") or "default"))
               for kind in WORKLOAD_KINDS for row in policy.of_kind(kind)}
     findings: list[Finding] = []
-    for target in policy.of_kind("TrafficTarget"):
-        ref = ObjectRef("TrafficTarget", target.namespace, target.name)
+    for target in (row for kind in ACCESS_RULE_KINDS for row in policy.of_kind(kind)):
+        ref = ObjectRef(target.kind, target.namespace, target.name)
         for finding in (*_rule_findings(target, routes), *_identity_findings(target, policy, accounts, run_as)):
             findings.append(replace(finding, concerns=(ref, *finding.concerns)))
     return sorted_findings(findings)

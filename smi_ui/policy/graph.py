@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .inputs import ROUTE_KINDS, Identity, PolicyInput, Row
+from .inputs import ACCESS_RULE_KINDS, ROUTE_KINDS, Identity, PolicyInput, Row
 
 ANY = "*"
 
@@ -129,7 +129,8 @@ def access_graph(policy: PolicyInput) -> AccessGraph:
     routes = route_index(policy)
     edges: dict[tuple[Identity, Identity], list[AllowedRoute]] = defaultdict(list)
     effective: dict[tuple[Identity, Identity], int] = defaultdict(int)
-    for target in sorted(policy.of_kind("TrafficTarget"), key=lambda row: (row.namespace, row.name)):
+    rules = [row for kind in ACCESS_RULE_KINDS for row in policy.of_kind(kind)]
+    for target in sorted(rules, key=lambda row: (row.namespace, row.name)):
         spec = target.normalized
         destination = identity_of(spec.get("destination"), target.namespace)
         if destination is None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ROUTE_KINDS = ("HTTPRouteGroup", "TCPRoute", "UDPRoute")
+from smi_ui.smi.kinds import REGISTRY
+
+#: The kinds rules refer to for their matches, and the kinds that are rules: asked of the registry.
+ROUTE_KINDS = tuple(spec.kind for spec in REGISTRY.with_trait("route_spec"))
+ACCESS_RULE_KINDS = tuple(spec.kind for spec in REGISTRY.with_trait("access_rule"))
 WORKLOAD_KINDS = ("Deployment", "Pod")
-POLICY_KINDS = ("TrafficTarget", *ROUTE_KINDS, "ServiceAccount", *WORKLOAD_KINDS)
+POLICY_KINDS = (*ACCESS_RULE_KINDS, *ROUTE_KINDS, "ServiceAccount", *WORKLOAD_KINDS)
 
 
 @dataclass(frozen=True)

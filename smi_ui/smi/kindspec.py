@@ -101,7 +101,10 @@ class WeightedBackends:
 
 @dataclass(frozen=True)
 class EdgeSource:
-    """Trait: the kind draws topology edges. `edges(normalized)` -> [(from service, to service, weight)]."""
+    """Trait: the kind draws topology edges. `edges(normalized)` -> [(from service, to service, backend key)].
+
+    The backend key is what the object's `shares` are keyed by (the backend's service as written).
+    """
 
     edges: Callable[[Mapping[str, Any]], list[tuple[str, str, Any]]]
 
@@ -208,6 +211,11 @@ class Registry:
         if trait not in TRAIT_NAMES:
             raise KeyError(f"unknown trait {trait!r}; known: {', '.join(TRAIT_NAMES)}")
         return tuple(spec for spec in self._specs if spec.has(trait))
+
+    def has_trait(self, name: str | None, trait: str) -> bool:
+        """Whether the kind named `name` is registered and has `trait`."""
+        spec = self.get(name)
+        return spec is not None and spec.has(trait)
 
     def refused_group(self, group: str) -> str | None:
         """Why a group that looks like a registered family's is not read (pre-release, aggregated APIs)."""

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .model import Backend
 
@@ -45,6 +45,27 @@ def split_shares(split: TrafficSplit) -> dict[str, Fraction]:
     shares: dict[str, Fraction] = {}
     for backend, share in zip(backends, effective_shares([b.weight for b in backends]), strict=True):
         shares[backend.service] = shares.get(backend.service, Fraction(0)) + share
+    return shares
+
+
+def weighted_shares(obj: Any) -> dict[str, Fraction]:
+    """The share of traffic each backend receives, for any kind with the weighted-backends trait.
+
+    A kind with one weight group (TrafficSplit) answers {service: share}; with several (one per
+    route rule), each group's shares are keyed `group:service`. Raises WeightError like
+    `split_shares`, and KeyError for a kind without the trait.
+    """
+    weighted = obj.INFO.traits.weighted
+    if weighted is None:
+        raise KeyError(f"{obj.INFO.kind} has no weighted backends")
+    groups = weighted.groups(obj)
+    shares: dict[str, Fraction] = {}
+    for group in groups:
+        if None in group.services or None in group.weights:
+            raise WeightError("every backend needs a service and a weight")
+        for service, share in zip(group.services, effective_shares(list(group.weights)), strict=True):
+            key = service if len(groups) == 1 else f"{group.key}:{service}"
+            shares[key] = shares.get(key, Fraction(0)) + share
     return shares
 
 

@@ -19,6 +19,7 @@ from smi_ui.accounts.permissions import may, visible_namespaces_q, visible_q
 from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import KubeObject
+from smi_ui.smi.kinds import REGISTRY
 
 #: Names each suggestion list offers per namespace, and in all (a datalist is read by a person).
 SUGGEST_PER_NAMESPACE = 200
@@ -26,7 +27,7 @@ SUGGEST_TOTAL = 1000
 #: References one check may name (a form holds a few dozen; more is not a form).
 MAX_REFERENCES = 200
 #: Kinds a TrafficTarget rule may name; match names are judged for HTTPRouteGroups only.
-ROUTE_KINDS = ("HTTPRouteGroup", "TCPRoute", "UDPRoute")
+ROUTE_KINDS = tuple(spec.kind for spec in REGISTRY.with_trait("route_spec"))
 #: Kinds whose forms have reference fields (route kinds name nothing).
 REFERRING_KINDS = ("TrafficSplit", "TrafficTarget")
 #: A match entry name, as a reference "kind" (its `group` is the HTTPRouteGroup holding it).

@@ -18,14 +18,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from smi_ui.policy.graph import access_graph
-from smi_ui.policy.inputs import Identity, PolicyInput, Row
+from smi_ui.policy.inputs import POLICY_KINDS, Identity, PolicyInput, Row
+from smi_ui.smi.kinds import REGISTRY
 
 if TYPE_CHECKING:
     from smi_ui.policy.selectors import ClusterFindings
 
 #: What the view reads (ServiceAccounts themselves are not needed: identities come from the workloads).
-TOPOLOGY_KINDS = ("Service", "Deployment", "TrafficSplit", "TrafficTarget", "HTTPRouteGroup", "TCPRoute",
-                  "UDPRoute")
+TOPOLOGY_KINDS = ("Service", "Deployment", *REGISTRY.names())
 
 #: Services in view above which namespaces are drawn as summary nodes (the page expands them on demand).
 COLLAPSE_ABOVE = 150
@@ -52,10 +52,9 @@ class _Mesh:
                 self.workloads[key] = row
                 for label, value in (row.normalized.get("pod_labels") or {}).items():
                     by_label[(row.namespace, label, str(value))].add(key)
-            elif row.kind == "TrafficSplit":
+            elif REGISTRY.has_trait(row.kind, "edge_source"):
                 self.splits.append(row)
-            if row.kind in ("Deployment", "TrafficTarget", "HTTPRouteGroup", "TCPRoute", "UDPRoute",
-                            "ServiceAccount"):
+            if row.kind in POLICY_KINDS:
                 policy_rows.append(row)
         self.policy = PolicyInput(policy_rows)
         self.identities = {key: Identity(key[0], str(row.normalized.get("service_account") or "default"))
@@ -98,12 +97,10 @@ def topology_payload(rows: list[Row], namespace: str = "", *, expand: Iterable[s
     for split in mesh.splits:
         if namespace and split.namespace != namespace:
             continue
-        root = (split.namespace, str(split.normalized.get("service") or "?"))
         shares = split.normalized.get("shares") or {}
-        for backend in split.normalized.get("backends") or []:
-            share = (shares.get(backend.get("service")) or {}).get("percent")
-            raw_edges.append(("split", root, (split.namespace, str(backend.get("service") or "?")),
-                              (split, backend.get("service"), share)))
+        for root, target, backend in REGISTRY[split.kind].traits.edge_source.edges(split.normalized):
+            share = (shares.get(backend) or {}).get("percent")
+            raw_edges.append(("split", (split.namespace, root), (split.namespace, target), (split, backend, share)))
     by_identity: dict[Identity, list[Key]] = defaultdict(list)
     for service, workloads in sorted(mesh.selected.items()):
         for identity in sorted({mesh.identities[w] for w in workloads}):

@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from .converters import WeightedPluralConverter
 from .views import audit, audit_entry, clusters, edit, objects, overview, policy, splits, topology
 
 app_name = "web"
+register_converter(WeightedPluralConverter, "weighted")
 
 CLUSTER = "clusters/<slug:cluster>/"
 OBJECT = CLUSTER + "objects/<str:namespace>/"
@@ -20,8 +22,9 @@ urlpatterns = [
     path(CLUSTER + "topology/", topology.topology_page, name="topology"),
     path(CLUSTER + "topology.json", topology.topology_json, name="topology-json"),
     path(CLUSTER + "objects/", objects.object_list, name="objects"),
-    path(OBJECT + "trafficsplits/<str:name>/weights/", splits.split_page, name="split"),
-    path(OBJECT + "trafficsplits/<str:name>/weights/history.json", splits.split_history, name="split-history"),
+    path(OBJECT + "<weighted:plural>/<str:name>/weights/", splits.split_page, name="split"),
+    path(OBJECT + "<weighted:plural>/<str:name>/weights/history.json", splits.split_history,
+         name="split-history"),
     path(CLUSTER + "references.json", edit.reference_check, name="references"),
     path(CLUSTER + "new/<str:kind>/", edit.new_form, name="object-new"),
     path(CLUSTER + "new/<str:kind>/yaml/", edit.new_yaml, name="object-new-yaml"),

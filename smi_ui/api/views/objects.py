@@ -261,15 +261,19 @@ class ObjectRevert(ObjectAddressMixin, ApiView):
         return edit_response(result)
 
 
+def _weighted_kinds() -> frozenset[str]:
+    return frozenset(spec.kind for spec in REGISTRY.with_trait("weighted"))
+
+
 class SplitEditView(ObjectAddressMixin, ApiView):
-    """Base of the TrafficSplit-only edits: any other kind in the URL is a 404."""
+    """Base of the weight and backend edits, for kinds with weighted backends: any other kind in the URL is a 404."""
 
     permission = Action.EDIT_POLICY
 
     def split_body(self, action: str, serializer_class: type[serializers.Serializer]
                    ) -> tuple[Cluster, str, str, dict[str, Any]]:
         """The split's address and the edit's body, each refusal audited as `action`."""
-        with self.write_attempt(action, self.permission, kinds=frozenset({"TrafficSplit"})) as (cluster, _):
+        with self.write_attempt(action, self.permission, kinds=_weighted_kinds()) as (cluster, _):
             data = validated(serializer_class, lambda: self.request.data)
         return cluster, self.kwargs["namespace"], self.kwargs["name"], data
 

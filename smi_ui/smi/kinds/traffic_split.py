@@ -263,11 +263,12 @@ def _with_weights(split: TrafficSplit, key: str, weights: Sequence[Fraction | No
 
 
 def _edges(normalized: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
-    root = normalized.get("service")
+    """Root Service -> each backend ("?" where a name is missing), with the backend's own service field."""
+    root = str(normalized.get("service") or "?")
     return [
-        (root, backend.get("service"), backend.get("weight"))
+        (root, str(backend.get("service") or "?"), backend.get("service"))
         for backend in normalized.get("backends") or []
-        if isinstance(root, str) and isinstance(backend, dict) and isinstance(backend.get("service"), str)
+        if isinstance(backend, dict)
     ]
 
 

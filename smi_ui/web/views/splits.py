@@ -22,6 +22,7 @@ from smi_ui.inventory.models import KubeObject
 from smi_ui.metrics import conf as metrics_conf
 from smi_ui.metrics.selectors import namespace_history
 from smi_ui.policy.graph import rule_routes
+from smi_ui.smi.kinds import REGISTRY
 
 from .common import visible_cluster
 
@@ -98,38 +99,41 @@ def metrics_provider_name(cluster: Cluster) -> str | None:
     return None if provider in NO_PROVIDER else str(provider)
 
 
-def _visible_split(request: HttpRequest, cluster: str, namespace: str, name: str) -> tuple[Cluster, KubeObject]:
-    """The cluster and split the URL names, or 404 when absent or not visible to the user."""
+def _visible_split(request: HttpRequest, cluster: str, namespace: str, plural: str, name: str
+                   ) -> tuple[Cluster, KubeObject]:
+    """The cluster and weighted object the URL names, or 404 when absent or not visible to the user."""
     found = visible_cluster(request, cluster)
-    obj = KubeObject.objects.filter(visible_q(request.user)).filter(
-        cluster=found, namespace=namespace, kind="TrafficSplit", name=name).first()
-    if obj is None or not may(request.user, Action.VIEW, cluster_id=found.pk, namespace=namespace):
-        raise Http404("no such TrafficSplit")
+    spec = REGISTRY.from_url(plural)
+    obj = spec and KubeObject.objects.filter(visible_q(request.user)).filter(
+        cluster=found, namespace=namespace, kind=spec.kind, name=name).first()
+    if not obj or not may(request.user, Action.VIEW, cluster_id=found.pk, namespace=namespace):
+        raise Http404(f"no such {spec.kind if spec else 'object'}")
     return found, obj
 
 
 @login_required
-def split_page(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+def split_page(request: HttpRequest, cluster: str, namespace: str, plural: str, name: str) -> HttpResponse:
     """The weights editor with live traffic beside each backend (read-only without an edit grant)."""
-    found, obj = _visible_split(request, cluster, namespace, name)
+    found, obj = _visible_split(request, cluster, namespace, plural, name)
     controller = controller_of(obj.raw or {})
-    may_edit = may(request.user, Action.EDIT_WEIGHTS, cluster_id=found.pk, namespace=namespace, kind="TrafficSplit")
+    may_edit = may(request.user, Action.EDIT_WEIGHTS, cluster_id=found.pk, namespace=namespace, kind=obj.kind)
     backends = split_backends(obj)
     editable = may_edit and controller is None and bool(backends)
     scale = 100 if sum(b["weight"] for b in backends) <= 100 else max(1000, int(sum(b["weight"] for b in backends)))
     provider = metrics_provider_name(found)
     return render(request, "web/split.html", {
-        "cluster": found, "object": obj, "backends": backends, "root": (obj.normalized or {}).get("service", ""),
+        "cluster": found, "object": obj, "plural": plural, "backends": backends,
+        "root": (obj.normalized or {}).get("service", ""),
         "controller": controller, "may_edit": may_edit, "editable": editable, "scale": scale,
         "metrics_provider": provider, "matches": split_matches(found, obj),
         "split_state": {
-            "api": f"/api/objects/{found.name}/{namespace}/trafficsplits/{name}/weights/",
-            "object_api": f"/api/objects/{found.name}/{namespace}/trafficsplits/{name}/",
+            "api": f"/api/objects/{found.name}/{namespace}/{plural}/{name}/weights/",
+            "object_api": f"/api/objects/{found.name}/{namespace}/{plural}/{name}/",
             "resource_version": obj.resource_version, "scale": scale, "editable": editable,
             "backends": backends, "integer_weights": not obj.api_version.endswith("/v1alpha1"),
-            "kind": "TrafficSplit", "name": name, "namespace": namespace,
+            "kind": obj.kind, "name": name, "namespace": namespace,
             "live": f"/ws/live/clusters/{found.pk}/namespaces/{namespace}/",
-            "history": reverse("web:split-history", args=[found.name, namespace, name]),
+            "history": reverse("web:split-history", args=[found.name, namespace, plural, name]),
             "metrics_provider": provider, "poll_seconds": metrics_conf.poll_seconds(),
             "workloads": backend_workloads(found, namespace, [b["service"] for b in backends]),
         },
@@ -137,12 +141,12 @@ def split_page(request: HttpRequest, cluster: str, namespace: str, name: str) ->
 
 
 @login_required
-def split_history(request: HttpRequest, cluster: str, namespace: str, name: str) -> JsonResponse:
+def split_history(request: HttpRequest, cluster: str, namespace: str, plural: str, name: str) -> JsonResponse:
     """Recent request rate and success rate per backend, so sparklines start with the last minutes, not empty.
 
     Answers from the rolling history the namespace's poller keeps (empty when nobody watches it).
     """
-    found, obj = _visible_split(request, cluster, namespace, name)
+    found, obj = _visible_split(request, cluster, namespace, plural, name)
     services = [b["service"] for b in split_backends(obj)]
     workloads = backend_workloads(found, namespace, services)
     return JsonResponse({"points": [backend_point(point, workloads)
