@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,6 +22,7 @@ from smi_ui.clusters.visibility import CLUSTER_WIDE_FIELDS, sees_whole_cluster
 from smi_ui.inventory.models import KubeObject, Revision
 from smi_ui.smi.kinds import REGISTRY
 from smi_ui.smi.names import is_dns1123_label
+from smi_ui.smi.shares import REBALANCE_ACTIONS
 
 # --- errors -----------------------------------------------------------------------------------
 
@@ -187,6 +190,48 @@ class BasedEditSerializer(EditOptionsSerializer):
 class WeightsEditSerializer(BasedEditSerializer):
     weights = serializers.DictField(child=WeightField(), allow_empty=False,
                                     help_text="backend Service -> weight; backends not named keep their weight")
+
+
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string"}]})
+class ExactWeightField(serializers.Field):
+    """A weight as an integer, a decimal or an exact fraction string (`"1/3"`); read exactly."""
+
+    def to_internal_value(self, data: Any) -> Fraction:
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            raise serializers.ValidationError("a weight is a number or a fraction such as 1/3", code="type")
+        try:
+            value = Fraction(data) if isinstance(data, int | str) else Fraction(Decimal(repr(data)))
+        except (ValueError, ZeroDivisionError, ArithmeticError):
+            raise serializers.ValidationError(f"{data!r} is not a number", code="type") from None
+        if value < 0:
+            raise serializers.ValidationError("weights must not be negative", code="weight-negative")
+        return value
+
+    def to_representation(self, value: Any) -> Any:
+        return exact_number(value)
+
+
+def exact_number(value: Fraction) -> int | str:
+    """A whole weight as an integer, any other as the exact fraction `"p/q"`."""
+    return int(value) if value.denominator == 1 else str(value)
+
+
+class WeightsPlanSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=REBALANCE_ACTIONS,
+                                     help_text="even: spread evenly; promote: all to the last backend; "
+                                               "rollback: all to the first")
+    weights = serializers.DictField(child=ExactWeightField(), required=False, default=dict,
+                                    help_text="backend -> the weight the page shows; backends not named keep "
+                                              "the object's weight")
+    locked = serializers.ListField(child=serializers.CharField(max_length=253), required=False, default=list,
+                                   max_length=1000, help_text="backends whose weight stays as it is")
+    scale = serializers.IntegerField(min_value=1, max_value=1_000_000,
+                                     help_text="what the weights add up to (the page's slider range)")
+
+
+class WeightsPlanResultSerializer(serializers.Serializer):
+    weights = serializers.DictField(child=ExactWeightField(), help_text="backend -> new weight, exactly")
+    shares = serializers.DictField(child=ShareSerializer(), help_text="backend -> the share it would receive")
 
 
 class BackendAddSerializer(BasedEditSerializer):

@@ -37,6 +37,7 @@ urlpatterns = [
     path(OBJECT + "revisions/", objects.ObjectRevisions.as_view(), name="object-revisions"),
     path(OBJECT + "revert/", objects.ObjectRevert.as_view(), name="object-revert"),
     path(OBJECT + "weights/", objects.SplitWeights.as_view(), name="split-weights"),
+    path(OBJECT + "weights/plan/", objects.WeightsPlan.as_view(), name="weights-plan"),
     path(OBJECT + "backends/", objects.SplitBackendAdd.as_view(), name="split-backend-add"),
     path(OBJECT + "backends/remove/", objects.SplitBackendRemove.as_view(), name="split-backend-remove"),
     path("audit/", audit.AuditList.as_view(), name="audit-list"),

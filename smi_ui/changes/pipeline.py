@@ -491,8 +491,9 @@ def shares_of(document: dict[str, Any] | None) -> dict[str, dict[str, Any]] | No
         shares = weighted_shares(weighted) if weighted.INFO.has("weighted") else {}
     except (InvalidManifest, UnsupportedAPIVersion, WeightError):
         return {}
-    return {service: _share(share) for service, share in shares.items()}
+    return {service: share_figures(share) for service, share in shares.items()}
 
 
-def _share(share: Fraction) -> dict[str, Any]:
+def share_figures(share: Fraction) -> dict[str, Any]:
+    """A share as the API shows it: exact (`\"1/3\"`) and as a percentage rounded for reading."""
     return {"exact": str(share), "percent": round(float(share) * 100, 2)}

@@ -20,12 +20,12 @@ from smi_ui.inventory.models import ChangeType, Revision
 from smi_ui.smi import Backend, InvalidManifest, TrafficSplit, UnsupportedAPIVersion, parse, resolve, serialize
 from smi_ui.smi.kinds import REGISTRY, KindInfo, kind_info, split_api_version
 from smi_ui.smi.quantity import InvalidQuantity, quantity_value
-from smi_ui.smi.shares import WeightError, apply_weights
+from smi_ui.smi.shares import WeightError, apply_weights, effective_shares, rebalance
 
 from .actors import Actor
 from .errors import InvalidEdit, ObjectNotFound, problem
 from .manifests import json_problems
-from .pipeline import EditRequest, EditResult, Target, execute, model_errors, preparing
+from .pipeline import EditRequest, EditResult, Target, execute, model_errors, preparing, share_figures
 from .versions import drop_fields_given, in_version, relabel
 
 TRAFFIC_SPLIT = kind_info("TrafficSplit")
@@ -264,6 +264,40 @@ def _new_object(manifest: dict[str, Any], version: str, *, check: bool = True) -
         metadata.pop(key, None)
     document.pop("status", None)
     return document
+
+
+def plan_weights(document: dict[str, Any], action: str, weights: Mapping[str, Fraction], locked: Sequence[str],
+                 scale: int) -> dict[str, Any]:
+    """The weights a quick action of the weights page leads to, and their shares, computed exactly.
+
+    `document` is the object as stored (any kind with weighted backends); `weights` are what
+    the page shows (backends it does not name keep the object's weight); nothing is written.
+    Spread evenly, promote and roll back are done here so that the page only renders.
+    """
+    try:
+        obj = parse(document)
+    except (InvalidManifest, UnsupportedAPIVersion) as error:
+        raise InvalidEdit([problem("", f"the object cannot be read: {error}", "invalid")]) from None
+    weighted = obj.INFO.traits.weighted
+    if weighted is None:
+        raise ObjectNotFound([problem("kind", f"{obj.kind} has no weights", "not-weighted")])
+    group = weighted.groups(obj)[0]
+    services = [service or "" for service in group.services]
+    unknown = sorted(set(weights) - set(services)) + sorted(set(locked) - set(services))
+    if unknown:
+        raise InvalidEdit([problem("weights", f"no backend {name!r} in this {obj.kind}", "unknown-backend")
+                           for name in unknown])
+    current = [weights.get(service, weight if weight is not None else Fraction(0))
+               for service, weight in zip(services, group.weights, strict=True)]
+    try:
+        # Whole weights on the page's scale: what every version can write (v1alpha1 quantities
+        # cannot hold 100/3 either), apportioned exactly (`rebalance`).
+        new = rebalance(current, [service in locked for service in services], action, scale=scale)
+        shares = effective_shares(new)
+    except WeightError as error:
+        raise InvalidEdit([problem("weights", str(error), "weights")]) from None
+    return {"weights": dict(zip(services, new, strict=True)),
+            "shares": {service: share_figures(share) for service, share in zip(services, shares, strict=True)}}
 
 
 def _split(current: dict[str, Any] | None, version: str) -> TrafficSplit:

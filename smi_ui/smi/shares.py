@@ -162,3 +162,49 @@ def _check_known(split: TrafficSplit, services: Mapping[str, object]) -> None:
 def backend(service: str, weight: Fraction | int) -> Backend:
     """A backend with an exact weight (shorthand for building splits in code and tests)."""
     return Backend(service=service, weight=Fraction(weight))
+
+
+# --- the weights page's quick actions ---------------------------------------------------------
+
+#: What the weights page's buttons do: spread evenly, all to the newest (canary), all to the first (stable).
+REBALANCE_ACTIONS = ("even", "promote", "rollback")
+
+
+def rebalance(weights: Sequence[Fraction | int], locked: Sequence[bool], action: str, *, scale: int,
+              integers: bool = True) -> list[Fraction]:
+    """New weights for the page's quick actions, computed exactly; locked backends keep theirs.
+
+    - `even`: the unlocked backends share what the locked ones leave of `scale` equally;
+    - `promote`: the last unlocked backend gets `scale`, the other unlocked ones 0;
+    - `rollback`: the first unlocked backend gets `scale`, the other unlocked ones 0.
+
+    With `integers` (every version but split v1alpha1), an even share that is not whole is
+    apportioned by largest remainder, ties to the later backends (`100/3` -> 33, 33, 34),
+    so the unlocked weights add up to the whole part of what is left, never more.
+    """
+    values = [Fraction(weight) for weight in weights]
+    if len(locked) != len(values):
+        raise WeightError(f"{len(locked)} lock flags for {len(values)} backends")
+    if any(value < 0 for value in values) or scale <= 0:
+        raise WeightError("weights must not be negative and the scale must be positive")
+    if action not in REBALANCE_ACTIONS:
+        raise WeightError(f"unknown action {action!r}; known: {', '.join(REBALANCE_ACTIONS)}")
+    free = [index for index, is_locked in enumerate(locked) if not is_locked]
+    result = list(values)
+    if not free:
+        return result
+    if action in ("promote", "rollback"):
+        chosen = free[-1] if action == "promote" else free[0]
+        for index in free:
+            result[index] = Fraction(scale if index == chosen else 0)
+        return result
+    rest = max(Fraction(0), scale - sum((values[i] for i in range(len(values)) if locked[i]), Fraction(0)))
+    if not integers:
+        for index in free:
+            result[index] = rest / len(free)
+        return result
+    units = math.floor(rest)
+    base, extra = divmod(units, len(free))
+    for position, index in enumerate(free):
+        result[index] = Fraction(base + (1 if position >= len(free) - extra else 0))
+    return result

@@ -19,6 +19,7 @@
   const rows = [...document.querySelectorAll("[data-backend]")];
   const rowOf = (service) => rows.find((row) => row.dataset.backend === service);
   const current = Object.fromEntries(state.backends.map((b) => [b.service, b.weight])); // what the cluster has
+  const exact = Object.fromEntries(state.backends.map((b) => [b.service, b.exact])); // the same, exactly ("1/3")
   const ownVersions = new Set(); // versions this page wrote: their object.changed echo is not news
   let baseVersion = state.resource_version;
   let inflight = Promise.resolve(); // the write in progress, so its echo is recognised as ours
@@ -104,15 +105,25 @@
     }
 
     const locked = (row) => $("[data-lock]", row).checked;
-    function spreadEvenly() {
-      const free = rows.filter((row) => !locked(row));
-      if (!free.length) return;
-      const lockedSum = rows.filter(locked).reduce((sum, row) => sum + weights()[row.dataset.backend], 0);
-      const each = Math.max(0, state.scale - lockedSum) / free.length;
-      free.forEach((row, i) => setWeight(row, i === free.length - 1 ? Math.max(0, state.scale - lockedSum - Math.round(each) * (free.length - 1)) : each));
-    }
-    function allTo(target) {
-      for (const row of rows) if (!locked(row)) setWeight(row, row === target ? state.scale : 0);
+    // Spread evenly, promote and roll back are computed by the server, exactly (a weight of 1/3
+    // stays 1/3); the page sends what it shows (the cluster's exact weight where unchanged).
+    let planning = Promise.resolve(); // a quick action in flight: preview and apply wait for its weights
+    async function quickAction(action) {
+      const shown = weights();
+      const given = Object.fromEntries(rows.map((row) => {
+        const service = row.dataset.backend;
+        return [service, shown[service] === current[service] && exact[service] != null ? exact[service] : shown[service]];
+      }));
+      const response = await fetch(state.plan, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: JSON.stringify({ action, weights: given, locked: rows.filter(locked).map((row) => row.dataset.backend), scale: state.scale }),
+      });
+      let data = {};
+      try { data = await response.json(); } catch { data = {}; }
+      if (!response.ok) return showError(errorsText(data));
+      for (const row of rows) if (!locked(row)) setWeight(row, numberOf(data.weights[row.dataset.backend]));
+      refreshShares();
     }
 
     function send(preview, wanted = weights()) {
@@ -171,6 +182,7 @@
     function applied(version, wanted) {
       setBase(version);
       Object.assign(current, wanted);
+      for (const [service, weight] of Object.entries(wanted)) exact[service] = weight;
       remoteBox.hidden = true;
       showCurrent();
     }
@@ -208,17 +220,18 @@
       const button = event.target.closest("[data-action]");
       if (!button || button.closest("[data-stepped]")) return;
       const action = button.dataset.action;
-      if (action === "even") spreadEvenly();
-      else if (action === "promote") allTo(rows[rows.length - 1]);
-      else if (action === "rollback") allTo(rows[0]);
-      else if (action === "reset") rows.forEach((row) => setWeight(row, current[row.dataset.backend] ?? 0));
-      else if (action === "preview") return void preview().catch((e) => showError(String(e)));
-      else if (action === "apply") return void apply().catch((e) => showError(String(e)));
+      if (action === "even" || action === "promote" || action === "rollback") {
+        planning = quickAction(action).catch((e) => showError(String(e)));
+        return;
+      } else if (action === "reset") rows.forEach((row) => setWeight(row, current[row.dataset.backend] ?? 0));
+      else if (action === "preview") return void planning.then(preview).catch((e) => showError(String(e)));
+      else if (action === "apply") return void planning.then(apply).catch((e) => showError(String(e)));
       else if (action === "cancel") { previewBox.hidden = true; return; }
       else if (action === "reapply") { setBase(theirs.version); conflictBox.hidden = true; return void preview(); }
       else if (action === "take-theirs") {
         setBase(theirs.version);
         Object.assign(current, theirs.weights);
+        for (const [service, weight] of Object.entries(theirs.weights)) exact[service] = weight;
         rows.forEach((row) => setWeight(row, current[row.dataset.backend] ?? 0));
         conflictBox.hidden = true;
         showCurrent();
@@ -387,6 +400,7 @@
     const weightsNow = Object.fromEntries(((detail.normalized || {}).backends || []).map((b) => [b.service, numberOf(b.weight)]));
     const unsaved = edit ? edit.dirty() : false; // judged against the weights the user started from
     Object.assign(current, weightsNow);
+    for (const b of (detail.normalized || {}).backends || []) exact[b.service] = b.weight;
     // Unsaved edits stay based on the version the user started from, so applying them meets a
     // conflict that shows the other change first: nobody's update is replaced unseen.
     if (!unsaved) setBase(detail.resource_version);

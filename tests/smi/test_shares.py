@@ -16,6 +16,7 @@ from smi_ui.smi.shares import (
     backend,
     effective_shares,
     integer_weights,
+    rebalance,
     split_shares,
 )
 
@@ -175,3 +176,36 @@ def test_apply_shares_gives_exactly_the_requested_share(values, percent):
     others_after = [b.weight for b in new.backends[1:]]
     if percent < 100:
         assert effective_shares(others_after) == effective_shares(others_before)
+
+
+# --- the weights page's quick actions, computed on the server ------------------------------------
+
+
+def test_spreading_evenly_over_thirds_is_exact_and_adds_up_to_the_scale():
+    thirds = [Fraction(1, 3)] * 3
+    assert rebalance(thirds, [False] * 3, "even", scale=100) == [33, 33, 34]
+    assert rebalance(thirds, [False] * 3, "even", scale=100, integers=False) == [Fraction(100, 3)] * 3
+    assert sum(rebalance(thirds, [False] * 3, "even", scale=1000)) == 1000
+
+
+def test_spreading_evenly_leaves_a_locked_third_alone_and_never_exceeds_the_scale():
+    weights = rebalance([Fraction(1, 3), 50, 50], [True, False, False], "even", scale=100)
+    assert weights == [Fraction(1, 3), 49, 50]
+    assert sum(weights) <= 100
+    exact = rebalance([Fraction(1, 3), 50, 50], [True, False, False], "even", scale=100, integers=False)
+    assert exact == [Fraction(1, 3), Fraction(299, 6), Fraction(299, 6)]
+    assert sum(exact) == 100
+
+
+def test_promote_sends_everything_to_the_last_unlocked_backend_and_roll_back_to_the_first():
+    thirds = [Fraction(1, 3)] * 3
+    assert rebalance(thirds, [False] * 3, "promote", scale=100) == [0, 0, 100]
+    assert rebalance(thirds, [False] * 3, "rollback", scale=100) == [100, 0, 0]
+    assert rebalance(thirds, [False, False, True], "promote", scale=100) == [0, 100, Fraction(1, 3)]
+
+
+def test_a_quick_action_refuses_what_it_cannot_mean():
+    with pytest.raises(WeightError):
+        rebalance([1, 2], [False], "even", scale=100)
+    with pytest.raises(WeightError):
+        rebalance([1, 2], [False, False], "shuffle", scale=100)

@@ -48,6 +48,8 @@ from ..serializers import (
     RevertSerializer,
     RevisionSerializer,
     WeightsEditSerializer,
+    WeightsPlanResultSerializer,
+    WeightsPlanSerializer,
 )
 from .base import ApiView
 from .inventory import OBJECT_ORDERING
@@ -292,6 +294,28 @@ class SplitWeights(SplitEditView):
                                             preview=data["preview"], force=data["force"],
                                             drop_fields=data["drop_fields"])
         return edit_response(result)
+
+
+class WeightsPlan(ObjectAddressMixin, ApiView):
+    """What spread evenly, promote or roll back would set, computed exactly on the server; nothing is written.
+
+    Needs only to see the object: the weights page of a read-only user shows the same plan, and
+    applying it is the weights edit (preview, then apply) with its own permission.
+    """
+
+    serializer_class = WeightsPlanSerializer
+
+    @extend_schema(request=WeightsPlanSerializer, responses={200: WeightsPlanResultSerializer})
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        obj = self.stored_object()
+        if not REGISTRY.has_trait(obj.kind, "weighted"):
+            raise_not_found()
+        body = WeightsPlanSerializer(data=request.data)
+        if not body.is_valid():
+            raise InvalidEdit(flatten(body.errors))
+        data = body.validated_data
+        plan = services.plan_weights(obj.raw or {}, data["action"], data["weights"], data["locked"], data["scale"])
+        return Response(WeightsPlanResultSerializer(plan).data)
 
 
 class SplitBackendAdd(SplitEditView):

@@ -41,7 +41,7 @@ def split_backends(obj: KubeObject) -> list[dict]:
             number = int(weight) if isinstance(weight, int) else float(eval_fraction(str(weight)))
         except (TypeError, ValueError, ZeroDivisionError):
             number = 0
-        backends.append({"service": service, "weight": number,
+        backends.append({"service": service, "weight": number, "exact": weight,
                          "share": (shares.get(service) or {}).get("percent", 0)})
     return backends
 
@@ -129,6 +129,7 @@ def split_page(request: HttpRequest, cluster: str, namespace: str, plural: str, 
         "split_state": {
             "api": f"/api/objects/{found.name}/{namespace}/{plural}/{name}/weights/",
             "object_api": f"/api/objects/{found.name}/{namespace}/{plural}/{name}/",
+            "plan": f"/api/objects/{found.name}/{namespace}/{plural}/{name}/weights/plan/",
             "resource_version": obj.resource_version, "scale": scale, "editable": editable,
             "backends": backends, "integer_weights": not obj.api_version.endswith("/v1alpha1"),
             "kind": obj.kind, "name": name, "namespace": namespace,
