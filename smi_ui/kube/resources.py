@@ -51,7 +51,4 @@ def smi_resource(info: KindInfo, version: str) -> Resource:
 
 
 def smi_kind_for(group: str, plural: str) -> KindInfo | None:
-    for info in REGISTRY:
-        if info.group == group and info.plural == plural:
-            return info
-    return None
+    return REGISTRY.by_plural(group, plural)

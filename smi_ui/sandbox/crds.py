@@ -15,11 +15,6 @@ from . import fielderrors as fe
 from .fielderrors import FieldError
 from .resources import SchemaProvider
 
-# The SMI CRDs' extra `kubectl get` column (every publisher's TrafficSplit CRD declares it).
-SMI_PRINTER_COLUMNS: dict[str, tuple[dict[str, str], ...]] = {
-    "TrafficSplit": ({"name": "Service", "type": "string", "description": "The apex service of this split.",
-                      "jsonPath": ".spec.service"},),
-}
 OPEN_SCHEMA = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
@@ -37,7 +32,7 @@ def crd_objects(layout: Layout, schemas: SchemaProvider | None) -> list[dict[str
                 "storage": version == served.storage_version,
                 "schema": {"openAPIV3Schema": schema or OPEN_SCHEMA},
             }
-            columns = SMI_PRINTER_COLUMNS.get(info.kind)
+            columns = getattr(info, "printer_columns", ())
             if columns:
                 entry["additionalPrinterColumns"] = [dict(c) for c in columns]
             versions.append(entry)

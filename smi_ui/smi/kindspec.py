@@ -148,6 +148,8 @@ class KindSpec(KindInfo):
     published: Mapping[str, Published] = field(default_factory=dict)  # publisher -> its CRDs for this kind
     served_in: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # layout -> versions served (storage first)
     traits: Traits = field(default_factory=Traits)
+    # extra `kubectl get` columns the publishers' CRDs declare (the sandbox installs them)
+    printer_columns: tuple[Mapping[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self.model.INFO = self  # the model class answers `obj.INFO` with its specification

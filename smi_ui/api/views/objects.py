@@ -54,7 +54,6 @@ from ..serializers import (
 from .base import ApiView
 from .inventory import OBJECT_ORDERING
 
-SMI_KINDS = REGISTRY.names()
 LIST_DEFERRED = ("raw", "normalized", "cluster__credentials_encrypted", "cluster__served_kinds",
                  "cluster__state_detail", "cluster__last_error")
 
@@ -176,7 +175,7 @@ class ObjectList(ApiView, ListAPIView):
     def get_queryset(self) -> QuerySet[KubeObject]:
         # A listed object shows neither its raw nor its normalized JSON, nor anything of its
         # cluster but the name: not loading them halves the cost of a page.
-        return KubeObject.objects.filter(kind__in=SMI_KINDS).filter(visible_q(self.request.user)) \
+        return KubeObject.objects.filter(kind__in=REGISTRY.names()).filter(visible_q(self.request.user)) \
             .select_related("cluster").defer(*LIST_DEFERRED)
 
     @extend_schema(request=ObjectCreateSerializer, responses={201: EditResultSerializer, 200: EditResultSerializer})

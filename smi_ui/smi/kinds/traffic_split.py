@@ -300,6 +300,10 @@ SPEC = KindSpec(
         "linkerd-smi": ("v1alpha1", "v1alpha2"),
         "traefik-mesh": ("v1alpha3",),
     },
+    printer_columns=(
+        {"name": "Service", "type": "string", "description": "The apex service of this split.",
+         "jsonPath": ".spec.service"},
+    ),
     traits=Traits(
         weighted=WeightedBackends(groups=_weight_groups, with_weights=_with_weights, root=lambda split: split.service),
         edge_source=EdgeSource(edges=_edges),

@@ -21,7 +21,10 @@ from smi_ui.smi.kinds import REGISTRY
 from .common import kind_from_plural, plural_of, visible_cluster, visible_namespace_names
 from .edit import creatable_kinds, edit_links
 
-LISTED_KINDS = [*REGISTRY.names(), "Service", "ServiceAccount", "Deployment"]
+
+def listed_kinds() -> list[str]:
+    """The kinds the objects page lists: every registered kind, then what links them to workloads."""
+    return [*REGISTRY.names(), "Service", "ServiceAccount", "Deployment"]
 PAGE_SIZE = 200
 
 
@@ -30,7 +33,7 @@ def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
     """Objects of one cluster the user may see, with edit and create links where their role allows."""
     found = visible_cluster(request, cluster)
     namespace, kind = request.GET.get("namespace", ""), request.GET.get("kind", "")
-    objects = KubeObject.objects.filter(cluster=found, kind__in=LISTED_KINDS).filter(visible_q(request.user))
+    objects = KubeObject.objects.filter(cluster=found, kind__in=listed_kinds()).filter(visible_q(request.user))
     if namespace:
         objects = objects.filter(namespace=namespace)
     if kind:
@@ -49,7 +52,7 @@ def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
     filters = urlencode({key: value for key, value in (("namespace", namespace), ("kind", kind)) if value})
     return render(request, "web/object_list.html", {
         "cluster": found, "rows": rows, "page": page, "page_query": f"{filters}&" if filters else "",
-        "namespace": namespace, "kind": kind, "kinds": LISTED_KINDS,
+        "namespace": namespace, "kind": kind, "kinds": listed_kinds(),
         "namespaces": visible_namespace_names(request.user, found),
         "creatable": creatable_kinds(request.user, found, namespace)})
 
