@@ -17,10 +17,11 @@ from typing import Any
 from smi_ui.accounts.roles import Action
 from smi_ui.clusters.models import Cluster
 from smi_ui.inventory.models import ChangeType, Revision
-from smi_ui.smi import Backend, InvalidManifest, TrafficSplit, UnsupportedAPIVersion, parse, resolve, serialize
-from smi_ui.smi.kinds import REGISTRY, KindInfo, kind_info, split_api_version
+from smi_ui.smi import Backend, InvalidManifest, UnsupportedAPIVersion, parse, resolve, serialize
+from smi_ui.smi.kinds import REGISTRY, KindInfo, split_api_version
 from smi_ui.smi.quantity import InvalidQuantity, quantity_value
-from smi_ui.smi.shares import WeightError, apply_weights, effective_shares, rebalance
+from smi_ui.smi.shapes import node_for
+from smi_ui.smi.shares import WeightError, effective_shares, rebalance
 
 from .actors import Actor
 from .errors import InvalidEdit, ObjectNotFound, problem
@@ -28,7 +29,8 @@ from .manifests import json_problems
 from .pipeline import EditRequest, EditResult, Target, execute, model_errors, preparing, share_figures
 from .versions import drop_fields_given, in_version, relabel
 
-TRAFFIC_SPLIT = kind_info("TrafficSplit")
+# kind-reference: the backend edits were TrafficSplit's alone; callers that name no kind still mean it
+DEFAULT_WEIGHTED_KIND = "TrafficSplit"
 #: Metadata a client may set; everything else in metadata is the cluster's and is kept as it is.
 EDITABLE_METADATA = ("labels", "annotations")
 #: Metadata that belongs to one incarnation of an object and must not be sent when re-creating it.
@@ -36,18 +38,22 @@ SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation", 
                    "deletionGracePeriodSeconds", "selfLink", "ownerReferences", "finalizers")
 
 
-# --- TrafficSplit backends --------------------------------------------------------------------
+# --- backends of kinds with weighted backends -------------------------------------------------
 
 
 def set_split_weights(actor: Actor, cluster: Cluster, namespace: str, name: str, weights: Mapping[str, Any], *,
                       base_resource_version: str | None, preview: bool = False, force: bool = False,
-                      drop_fields: Sequence[str] | None = None) -> EditResult:
-    """New weights for some or all backends (in the split's own units); the others keep theirs.
+                      drop_fields: Sequence[str] | None = None, kind: str = DEFAULT_WEIGHTED_KIND) -> EditResult:
+    """New weights for some or all backends (in the object's own units); the others keep theirs.
+
+    `kind` is any kind with the weighted-backends trait; the weights are those of its (first)
+    weight group, set through the trait, so the kind's module decides where they live.
 
     Every edit of an existing object takes `drop_fields`: the fields the user agrees the
     write may lose when the version it is written in cannot hold them (otherwise refused).
     """
-    with preparing(actor, "set-weights", Action.EDIT_WEIGHTS, cluster, kind="TrafficSplit", namespace=namespace,
+    info = _weighted_kind(kind)
+    with preparing(actor, "set-weights", Action.EDIT_WEIGHTS, cluster, kind=info.kind, namespace=namespace,
                    name=name):
         drops = drop_fields_given(drop_fields)
         if not isinstance(weights, Mapping) or not weights:
@@ -55,26 +61,29 @@ def set_split_weights(actor: Actor, cluster: Cluster, namespace: str, name: str,
     summary = "set weights " + ", ".join(f"{service}={weight}" for service, weight in weights.items())
 
     def plan(current: dict[str, Any] | None, version: str) -> dict[str, Any]:
-        split = _split(current, version)
-        known = {backend.service for backend in split.backends or []}
+        split = _split(current, version, info)
+        weighted = info.traits.weighted
+        group = weighted.groups(split)[0]
+        known = set(group.services)
         listed = ", ".join(sorted(filter(None, known)))
         errors = [problem(f"weights.{service}", f"{service!r} is not a backend of {name} (backends: {listed})",
                           "unknown-backend")
                   for service in weights if service not in known]
         parsed = {}
         for service, weight in weights.items():
-            value = _weight(weight, split.version, f"weights.{service}", errors)
+            value = _weight(weight, split, f"weights.{service}", errors)
             if value is not None:
                 parsed[service] = value
         if errors:
             raise InvalidEdit(errors)
+        new = [parsed.get(service, weight) for service, weight in zip(group.services, group.weights, strict=True)]
         try:
-            edited = apply_weights(split, parsed)
+            effective_shares([weight if weight is not None else 0 for weight in new])
         except WeightError as error:
             raise InvalidEdit([problem("weights", str(error), "weights")]) from None
-        return serialize(edited, version)
+        return serialize(weighted.with_weights(split, group.key, new), version)
 
-    return execute(actor, EditRequest("set-weights", Action.EDIT_WEIGHTS, _target(cluster, TRAFFIC_SPLIT, namespace,
+    return execute(actor, EditRequest("set-weights", Action.EDIT_WEIGHTS, _target(cluster, info, namespace,
                                                                                  name),
                                       "update", plan, summary, base_resource_version, preview, force,
                                       drop_fields=drops))
@@ -82,26 +91,27 @@ def set_split_weights(actor: Actor, cluster: Cluster, namespace: str, name: str,
 
 def add_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, service: str, weight: Any, *,
                 base_resource_version: str | None, preview: bool = False, force: bool = False,
-                drop_fields: Sequence[str] | None = None) -> EditResult:
+                drop_fields: Sequence[str] | None = None, kind: str = DEFAULT_WEIGHTED_KIND) -> EditResult:
     """One more backend Service with its weight."""
-    with preparing(actor, "add-backend", Action.EDIT_POLICY, cluster, kind="TrafficSplit", namespace=namespace,
+    info = _weighted_kind(kind)
+    with preparing(actor, "add-backend", Action.EDIT_POLICY, cluster, kind=info.kind, namespace=namespace,
                    name=name):
         drops = drop_fields_given(drop_fields)  # nothing else to check before reading the split
 
     def plan(current: dict[str, Any] | None, version: str) -> dict[str, Any]:
-        split = _split(current, version)
+        split = _split(current, version, info)
         errors: list[dict[str, str]] = []
         if not isinstance(service, str) or not service:
             errors.append(problem("service", "name the backend Service", "required"))
         elif any(backend.service == service for backend in split.backends or []):
             errors.append(problem("service", f"{service!r} is already a backend of {name}", "duplicate"))
-        value = _weight(weight, split.version, "weight", errors)
+        value = _weight(weight, split, "weight", errors)
         if errors:
             raise InvalidEdit(errors)
         split.backends = [*(split.backends or []), Backend(service=service, weight=value)]
         return serialize(split, version)
 
-    return execute(actor, EditRequest("add-backend", Action.EDIT_POLICY, _target(cluster, TRAFFIC_SPLIT, namespace,
+    return execute(actor, EditRequest("add-backend", Action.EDIT_POLICY, _target(cluster, info, namespace,
                                                                                 name),
                                       "update", plan, f"add backend {service}={weight}", base_resource_version,
                                       preview, force, drop_fields=drops))
@@ -109,21 +119,22 @@ def add_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, servi
 
 def remove_backend(actor: Actor, cluster: Cluster, namespace: str, name: str, service: str, *,
                    base_resource_version: str | None, preview: bool = False, force: bool = False,
-                   drop_fields: Sequence[str] | None = None) -> EditResult:
+                   drop_fields: Sequence[str] | None = None, kind: str = DEFAULT_WEIGHTED_KIND) -> EditResult:
     """Drop one backend Service (its traffic goes to the others, in their proportions)."""
-    with preparing(actor, "remove-backend", Action.EDIT_POLICY, cluster, kind="TrafficSplit", namespace=namespace,
+    info = _weighted_kind(kind)
+    with preparing(actor, "remove-backend", Action.EDIT_POLICY, cluster, kind=info.kind, namespace=namespace,
                    name=name):
         drops = drop_fields_given(drop_fields)  # nothing else to check before reading the split
 
     def plan(current: dict[str, Any] | None, version: str) -> dict[str, Any]:
-        split = _split(current, version)
+        split = _split(current, version, info)
         remaining = [backend for backend in split.backends or [] if backend.service != service]
         if len(remaining) == len(split.backends or []):
             raise InvalidEdit([problem("service", f"{service!r} is not a backend of {name}", "unknown-backend")])
         split.backends = remaining
         return serialize(split, version)
 
-    return execute(actor, EditRequest("remove-backend", Action.EDIT_POLICY, _target(cluster, TRAFFIC_SPLIT, namespace,
+    return execute(actor, EditRequest("remove-backend", Action.EDIT_POLICY, _target(cluster, info, namespace,
                                                                                    name),
                                       "update", plan, f"remove backend {service}", base_resource_version, preview,
                                       force, drop_fields=drops))
@@ -300,23 +311,33 @@ def plan_weights(document: dict[str, Any], action: str, weights: Mapping[str, Fr
             "shares": {service: share_figures(share) for service, share in zip(services, shares, strict=True)}}
 
 
-def _split(current: dict[str, Any] | None, version: str) -> TrafficSplit:
+def _weighted_kind(kind: str) -> KindInfo:
+    info = REGISTRY.from_url(kind)
+    if info is None or not info.has("weighted"):
+        raise ObjectNotFound([problem("kind", f"{kind!r} has no weighted backends", "not-weighted")])
+    return info
+
+
+def _split(current: dict[str, Any] | None, version: str, info: KindInfo) -> Any:
+    """The current object (of a weighted kind) as its model, read as `version`."""
     assert current is not None
     try:
-        split = parse(relabel(current, TRAFFIC_SPLIT, version))
+        split = parse(relabel(current, info, version))
     except InvalidManifest as error:
         raise InvalidEdit([problem(e.path, f"the current object cannot be edited: {e.message}", e.code)
                            for e in error.errors]) from None
-    assert isinstance(split, TrafficSplit)
+    assert split.INFO is info
     return split
 
 
-def _weight(value: Any, version: str, path: str, errors: list[dict[str, str]]) -> Fraction | None:
-    """A weight in the split's units: integers from v1alpha2 on, any quantity (`500m`, 2) in v1alpha1."""
+def _weight(value: Any, obj: Any, path: str, errors: list[dict[str, str]]) -> Fraction | None:
+    """A weight in the object's units: what its shape says (integers; quantities like `500m` in split v1alpha1)."""
+    version = obj.version
     if isinstance(value, bool) or value is None:
         errors.append(problem(path, "a weight is a number", "type"))
         return None
-    if version == "v1alpha1":
+    node = node_for(obj.kind, version, "weight")
+    if node is not None and node.type == "quantity":
         try:
             weight = quantity_value(value)
         except (InvalidQuantity, TypeError, ValueError):

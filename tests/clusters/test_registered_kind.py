@@ -99,3 +99,15 @@ def test_the_toy_kind_is_edited_through_the_pipeline_with_audit(toy_world):
     assert stored.normalized["shares"]["bookstore-v2"]["exact"] == "3/4"
     entry = AuditEntry.objects.get(action="update")
     assert (entry.kind, entry.outcome) == ("Rollout", "succeeded")
+
+
+def test_an_operator_sets_the_toy_kinds_weights_through_the_weight_edit(toy_world):
+    operator = make_user("olivia", Role.OPERATOR)
+    live = toy_world.live("rollouts.toys.example/v1", "Rollout", "bookstore", "bookstore")
+    response = token_client(operator).post(
+        f"/api/objects/{toy_world.cluster.name}/bookstore/rollouts/bookstore/weights/",
+        {"base_resource_version": live["metadata"]["resourceVersion"], "weights": {"bookstore-v2": 1}}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["shares"]["bookstore-v2"]["percent"] == 50.0
+    live = toy_world.live("rollouts.toys.example/v1", "Rollout", "bookstore", "bookstore")
+    assert [b["weight"] for b in live["spec"]["backends"]] == [1, 1]

@@ -289,6 +289,7 @@ class SplitWeights(SplitEditView):
     def post(self, request: Request, **kwargs: Any) -> Response:
         cluster, namespace, name, data = self.split_body("set-weights", WeightsEditSerializer)
         result = services.set_split_weights(self.actor(), cluster, namespace, name, data["weights"],
+                                            kind=self.kind().kind,
                                             base_resource_version=data["base_resource_version"],
                                             preview=data["preview"], force=data["force"],
                                             drop_fields=data["drop_fields"])
@@ -326,6 +327,7 @@ class SplitBackendAdd(SplitEditView):
     def post(self, request: Request, **kwargs: Any) -> Response:
         cluster, namespace, name, data = self.split_body("add-backend", BackendAddSerializer)
         result = services.add_backend(self.actor(), cluster, namespace, name, data["service"], data["weight"],
+                                      kind=self.kind().kind,
                                       base_resource_version=data["base_resource_version"], preview=data["preview"],
                                       force=data["force"], drop_fields=data["drop_fields"])
         return edit_response(result)
@@ -340,6 +342,7 @@ class SplitBackendRemove(SplitEditView):
     def post(self, request: Request, **kwargs: Any) -> Response:
         cluster, namespace, name, data = self.split_body("remove-backend", BackendRemoveSerializer)
         result = services.remove_backend(self.actor(), cluster, namespace, name, data["service"],
+                                         kind=self.kind().kind,
                                          base_resource_version=data["base_resource_version"], preview=data["preview"],
                                          force=data["force"], drop_fields=data["drop_fields"])
         return edit_response(result)
