@@ -29,8 +29,8 @@ from .manifests import json_problems
 from .pipeline import EditRequest, EditResult, Target, execute, model_errors, preparing, share_figures
 from .versions import drop_fields_given, in_version, relabel
 
-# kind-reference: the backend edits were TrafficSplit's alone; callers that name no kind still mean it
-DEFAULT_WEIGHTED_KIND = "TrafficSplit"
+#: The kind backend edits mean when the caller names none (the CLI, callers from before other weighted kinds).
+DEFAULT_WEIGHTED_KIND = "TrafficSplit"  # kind-reference: the default of callers that name no kind
 #: Metadata a client may set; everything else in metadata is the cluster's and is kept as it is.
 EDITABLE_METADATA = ("labels", "annotations")
 #: Metadata that belongs to one incarnation of an object and must not be sent when re-creating it.

@@ -30,7 +30,7 @@ from .cluster import ClusterState
 from .faults import Faults, RequestMatcher, api_requests
 from .manifests import ObjectSource, load_objects
 from .resources import SchemaProvider
-from .simulator import DEMO_FLOWS, MESH_RESOURCES, PROMETHEUS_PATH, EdgeTraffic, Flow, TrafficSimulator
+from .simulator import DEMO_FLOWS, PROMETHEUS_PATH, EdgeTraffic, Flow, TrafficSimulator, mesh_resources
 from .tls import ServingCertificate, generate
 from .watch import WatchHub
 
@@ -261,7 +261,7 @@ class SandboxCluster:
         """Simulate traffic over this cluster's live objects and serve it (SMI metrics API, Prometheus text)."""
         def mesh_objects() -> list[dict[str, Any]]:
             state = self._state()
-            return [obj for resource in MESH_RESOURCES for obj in state.store.scan(resource)]
+            return [obj for resource in mesh_resources() for obj in state.store.scan(resource)]
 
         simulator = TrafficSimulator(mesh_objects, flows, **options)
 

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from smi_ui.smi import TrafficSplit, TrafficTarget
 from smi_ui.smi.codec import parse
 from smi_ui.smi.durations import go_duration_seconds
 from smi_ui.smi.errors import SMIError
-from smi_ui.smi.shares import WeightError, split_shares
+from smi_ui.smi.kinds import REGISTRY
+from smi_ui.smi.shares import WeightError, weighted_shares
 
 #: Linkerd proxy latency histogram bounds (ms).
 LINKERD_BUCKETS_MS: tuple[float, ...] = (1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500, 1000, 2000,
@@ -122,10 +122,11 @@ DEMO_FLOWS: tuple[Flow, ...] = (
 
 Key = tuple[str, str]  # (namespace, name)
 
-#: Where the sandbox store keeps what the simulator reads (group, resource).
-MESH_RESOURCES: tuple[tuple[str, str], ...] = (("apps", "deployments"), ("", "services"),
-                                              ("split.smi-spec.io", "trafficsplits"),
-                                              ("access.smi-spec.io", "traffictargets"))
+def mesh_resources() -> tuple[tuple[str, str], ...]:
+    """Where the sandbox store keeps what the simulator reads (group, resource): workloads, Services,
+    and every kind with weighted backends or access rules."""
+    kinds = (*REGISTRY.with_trait("weighted"), *REGISTRY.with_trait("access_rule"))
+    return (("apps", "deployments"), ("", "services"), *((spec.group, spec.plural) for spec in kinds))
 
 
 @dataclass
@@ -134,8 +135,8 @@ class Mesh:
 
     deployments: dict[Key, dict[str, Any]] = field(default_factory=dict)
     services: dict[Key, dict[str, Any]] = field(default_factory=dict)
-    splits: dict[Key, TrafficSplit] = field(default_factory=dict)  # by (namespace, apex service)
-    targets: list[TrafficTarget] = field(default_factory=list)
+    splits: dict[Key, Any] = field(default_factory=dict)  # weighted objects by (namespace, root service)
+    targets: list[Any] = field(default_factory=list)  # access rules
 
     @classmethod
     def from_objects(cls, objects: Iterable[dict[str, Any]]) -> Mesh:
@@ -148,14 +149,15 @@ class Mesh:
                 mesh.deployments[key] = obj
             elif kind == "Service":
                 mesh.services[key] = obj
-            elif kind in ("TrafficSplit", "TrafficTarget"):
+            elif REGISTRY.has_trait(kind, "weighted") or REGISTRY.has_trait(kind, "access_rule"):
                 try:
                     parsed = parse(obj)
                 except (SMIError, ValueError):
                     continue
-                if isinstance(parsed, TrafficSplit) and parsed.service:
-                    mesh.splits[(key[0], parsed.service)] = parsed
-                elif isinstance(parsed, TrafficTarget):
+                traits = parsed.INFO.traits
+                if traits.weighted is not None and (root := traits.weighted.root(parsed)):
+                    mesh.splits[(key[0], root)] = parsed
+                elif traits.access_rule is not None:
                     mesh.targets.append(parsed)
         return mesh
 
@@ -174,11 +176,11 @@ class Mesh:
         split = self.splits.get((flow.namespace, flow.service))
         if split is not None:
             try:
-                shares = split_shares(split)
+                shares = weighted_shares(split)
             except WeightError:
                 shares = {}
-            first = (split.backends or [None])[0]
-            stable_service = first.service if first else None
+            groups = split.INFO.traits.weighted.groups(split)
+            stable_service = groups[0].services[0] if groups and groups[0].services else None
             reached = []
             for backend, share in shares.items():
                 workloads = self.workloads_of_service(flow.namespace, backend)
@@ -198,18 +200,9 @@ class Mesh:
         return (spec.get("spec") or {}).get("serviceAccountName") or "default"
 
     def allowed(self, source: Key, destination: Key) -> bool:
-        """Whether some TrafficTarget lets the source's ServiceAccount reach the destination's."""
-        source_account, destination_account = self.service_account(source), self.service_account(destination)
-        for target in self.targets:
-            wanted = target.destination
-            if wanted is None or wanted.name != destination_account:
-                continue
-            if (wanted.namespace or target.namespace) != destination[0]:
-                continue
-            for granted in target.sources or []:
-                if granted.name == source_account and (granted.namespace or target.namespace) == source[0]:
-                    return True
-        return False
+        """Whether some access rule lets the source's ServiceAccount reach the destination's."""
+        wanted = ((source[0], self.service_account(source)), (destination[0], self.service_account(destination)))
+        return any(wanted in target.INFO.traits.access_rule.pairs(target) for target in self.targets)
 
 
 def _pod_labels(deployment: dict[str, Any]) -> dict[str, str]:

@@ -111,7 +111,12 @@ class EdgeSource:
 
 @dataclass(frozen=True)
 class AccessRule:
-    """Trait: the kind allows traffic between identities; read by the policy graph."""
+    """Trait: the kind allows traffic between identities; read by the policy graph and the demo's traffic.
+
+    `pairs(obj)` -> [((source namespace, account), (destination namespace, account))] it allows.
+    """
+
+    pairs: Callable[[Any], list[tuple[tuple[str, str], tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -195,12 +200,15 @@ class Registry:
     def by_plural(self, group: str, plural: str) -> KindSpec | None:
         return self._by_plural.get((group, plural))
 
+    def by_plural_only(self, plural: str) -> KindSpec | None:
+        """The kind a URL path names by its plural alone (`trafficsplits`), whatever its group."""
+        return next((spec for spec in self._specs if spec.plural == plural), None)
+
     def from_url(self, name: str | None) -> KindSpec | None:
         """A kind named the way URLs and query strings name it: its plural (`trafficsplits`) or its kind."""
         if not isinstance(name, str):
             return None
-        lowered = name.lower()
-        return next((spec for spec in self._specs if spec.plural == lowered), None) or self._by_name.get(name)
+        return self.by_plural_only(name.lower()) or self._by_name.get(name)
 
     def groups(self) -> tuple[str, ...]:
         """Every registered API group, in registration order: what discovery scans."""

@@ -315,6 +315,16 @@ _PORT_REQUIRED_V1 = Patch(
 # --- the specification -------------------------------------------------------------------
 
 
+def _allowed_pairs(target: TrafficTarget) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Every (source, destination) ServiceAccount pair the target allows, namespaces defaulted to its own."""
+    wanted = target.destination
+    if wanted is None or not wanted.name:
+        return []
+    destination = (wanted.namespace or target.namespace or "", wanted.name)
+    return [((source.namespace or target.namespace or "", source.name), destination)
+            for source in target.sources or [] if source.name]
+
+
 _ALL = ("v1alpha1", "v1alpha2", "v1alpha3")
 _SDK_PATCHES = (_PORT_NUMBER_V1, _PORT_NUMBER_V2, _PORT_REQUIRED_V1)
 
@@ -340,5 +350,5 @@ SPEC = KindSpec(
         "traefik-mesh": Published(structural=("v1alpha2",), schemaless=("v1alpha1",), patches=(_PORT_NUMBER_V2,)),
     },
     served_in={"smi-sdk-go": ("v1alpha3",), "osm": ("v1alpha3",), "traefik-mesh": ("v1alpha2",)},
-    traits=Traits(access_rule=AccessRule()),
+    traits=Traits(access_rule=AccessRule(pairs=_allowed_pairs)),
 )

@@ -30,9 +30,9 @@ def visible_namespace_names(user: Any, cluster: Cluster) -> list[str]:
 
 def kind_from_plural(plural: str) -> str:
     """`trafficsplits` -> `TrafficSplit`; 404 for kinds pages do not show."""
-    for info in REGISTRY:
-        if info.plural == plural:
-            return info.kind
+    info = REGISTRY.by_plural_only(plural)
+    if info is not None:
+        return info.kind
     if plural in LINKING_KINDS:
         return LINKING_KINDS[plural]
     raise Http404("no such kind")
