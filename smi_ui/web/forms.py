@@ -35,6 +35,7 @@ from smi_ui.smi import (
     serialize,
 )
 from smi_ui.smi.kinds import KindInfo
+from smi_ui.smi.shapes import locate, node_for, shape
 
 from .views.common import visible_namespace_names
 
@@ -49,33 +50,35 @@ class Capabilities:
     kind: str
     version: str
     api_version: str
-    top_level: bool  # v1alpha1 TrafficTarget, v1alpha1/2 HTTPRouteGroup: no `spec`
-    split_matches: bool  # TrafficSplit v1alpha3+
-    quantity_weights: bool  # TrafficSplit v1alpha1: weights are quantities (`500m`)
-    destination_port: bool  # TrafficTarget v1alpha1/v1alpha2
-    rule_kinds: tuple[str, ...]
-    headers: bool  # HTTPRouteGroup v1alpha2+
-    ports: bool  # TCPRoute v1alpha4, UDPRoute
+    top_level: bool  # the version keeps its fields at the top, without `spec`
+    split_matches: bool  # backends restricted to route groups
+    quantity_weights: bool  # weights are quantities (`500m`), not integers
+    destination_port: bool  # the destination identity may name a port
+    rule_kinds: tuple[str, ...]  # the route kinds a rule may name
+    headers: bool  # HTTP match entries may filter on headers
+    ports: bool  # port routes may list ports
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def capabilities(info: KindInfo, version: str) -> Capabilities:
-    """The fields of `info` that `version` has (see the SMI reference's per-version tables)."""
-    index = info.versions.index(version) if version in info.versions else len(info.versions) - 1
+    """The fields of `info` that `version` has, read from the kind's shapes (what the codec writes)."""
+    known = version if version in info.versions else info.latest_version
     kind = info.kind
+    weight = node_for(kind, known, "weight")
+    destination = node_for(kind, known, "destination")
+    rules = node_for(kind, known, "rules")
+    rule_kind = rules.items.child("kind") if rules is not None and rules.items is not None else None
     return Capabilities(
         kind=kind, version=version, api_version=info.api_version(version),
-        top_level=(kind == "TrafficTarget" and version == "v1alpha1")
-        or (kind == "HTTPRouteGroup" and version in ("v1alpha1", "v1alpha2")),
-        split_matches=kind == "TrafficSplit" and index >= 2,
-        quantity_weights=kind == "TrafficSplit" and version == "v1alpha1",
-        destination_port=kind == "TrafficTarget" and version in ("v1alpha1", "v1alpha2"),
-        rule_kinds=("HTTPRouteGroup", "TCPRoute", "UDPRoute") if kind == "TrafficTarget" and version == "v1alpha3"
-        else ("HTTPRouteGroup", "TCPRoute"),
-        headers=kind == "HTTPRouteGroup" and version != "v1alpha1",
-        ports=kind == "UDPRoute" or (kind == "TCPRoute" and version == "v1alpha4"),
+        top_level=shape(kind, known).child("spec") is None,
+        split_matches=locate(kind, known, "split-matches") is not None,
+        quantity_weights=weight is not None and weight.type == "quantity",
+        destination_port=destination is not None and "port" in destination.properties,
+        rule_kinds=rule_kind.enum if rule_kind is not None else (),
+        headers=node_for(kind, known, "headers") is not None,
+        ports=locate(kind, known, "port-matches") is not None,
     )
 
 
