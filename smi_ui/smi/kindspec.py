@@ -153,6 +153,8 @@ class KindSpec(KindInfo):
     published: Mapping[str, Published] = field(default_factory=dict)  # publisher -> its CRDs for this kind
     served_in: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # layout -> versions served (storage first)
     traits: Traits = field(default_factory=Traits)
+    # a minimal new object (version, namespace) -> model, what an editor starts from; None: an empty model
+    starter: Callable[[str, str], Any] | None = None
     # extra `kubectl get` columns the publishers' CRDs declare (the sandbox installs them)
     printer_columns: tuple[Mapping[str, str], ...] = ()
 

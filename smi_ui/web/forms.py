@@ -20,14 +20,11 @@ from smi_ui.changes.diff import to_yaml
 from smi_ui.changes.versions import ServedVersions, own_version
 from smi_ui.clusters.models import Cluster
 from smi_ui.smi import (
-    Backend,
-    HTTPMatch,
     HTTPRouteGroup,
     IdentityRef,
     InvalidManifest,
     PortRoute,
     SMIObject,
-    TrafficRule,
     TrafficSplit,
     TrafficTarget,
     UnsupportedAPIVersion,
@@ -175,23 +172,9 @@ def blank_values(info: KindInfo, namespace: str) -> dict[str, Any]:
 
 def starter_manifest(info: KindInfo, version: str, namespace: str) -> dict[str, Any]:
     """A minimal object of the kind, in the version the cluster serves, for the YAML editor to start from."""
-    metadata = {"name": "", "namespace": namespace}
-    obj: SMIObject
-    if info.kind == "TrafficSplit":
-        backends = [Backend(service="", weight=Fraction(50)), Backend(service="", weight=Fraction(50))]
-        obj = TrafficSplit(version=version, metadata=metadata, service="", backends=backends)
-    elif info.kind == "TrafficTarget":
-        obj = TrafficTarget(version=version, metadata=metadata,
-                            destination=IdentityRef(name="", namespace=namespace),
-                            rules=[TrafficRule(kind="HTTPRouteGroup", name="")],
-                            sources=[IdentityRef(name="", namespace=namespace)])
-    elif info.kind == "HTTPRouteGroup":
-        obj = HTTPRouteGroup(version=version, metadata=metadata,
-                             matches=[HTTPMatch(name="", path_regex="/", methods=["GET"])])
-    else:
-        obj = info.model(version=version, metadata=metadata)
-        if isinstance(obj, PortRoute) and capabilities(info, version).ports:
-            obj.ports = []
+    starter = getattr(info, "starter", None)
+    obj = starter(version, namespace) if starter else info.model(version=version,
+                                                                 metadata={"name": "", "namespace": namespace})
     return serialize(obj, version)
 
 

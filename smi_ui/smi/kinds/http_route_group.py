@@ -247,6 +247,11 @@ _HEADERS_IN_V1 = Patch(
 # --- the specification -------------------------------------------------------------------
 
 
+def _starter(version: str, namespace: str) -> HTTPRouteGroup:
+    return HTTPRouteGroup(version=version, metadata={"name": "", "namespace": namespace},
+                          matches=[HTTPMatch(name="", path_regex="/", methods=["GET"])])
+
+
 SPEC = KindSpec(
     kind="HTTPRouteGroup",
     group=GROUP,
@@ -266,5 +271,6 @@ SPEC = KindSpec(
         "traefik-mesh": Published(structural=("v1alpha3",), schemaless=("v1alpha1", "v1alpha2")),
     },
     served_in={"smi-sdk-go": ("v1alpha4",), "osm": ("v1alpha4",), "traefik-mesh": ("v1alpha3",)},
+    starter=_starter,
     traits=Traits(route_spec=RouteSpec()),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,3 +123,15 @@ def port_route_checks(manifest: dict[str, Any], version: str) -> list[FieldError
             entries.append((path, port))
     duplicates(errors, entries, "port")
     return errors
+
+
+def port_route_starter(model: type[PortRoute]) -> Callable[[str, str], PortRoute]:
+    """A new port route: an empty port list where the version has matches (every port)."""
+
+    def starter(version: str, namespace: str) -> PortRoute:
+        route = model(version=version, metadata={"name": "", "namespace": namespace})
+        if locate(route.kind, version, "port-matches") is not None:
+            route.ports = []
+        return route
+
+    return starter

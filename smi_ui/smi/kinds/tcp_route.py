@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..kindspec import KindSpec, Patch, Published, RouteSpec, Traits
-from .port_route import GROUP, PortRoute, port_route_checks, port_route_shape, read_port_route, write_port_route
+from .port_route import (
+    GROUP,
+    PortRoute,
+    port_route_checks,
+    port_route_shape,
+    port_route_starter,
+    read_port_route,
+    write_port_route,
+)
 
 VERSIONS = ("v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4")
 
@@ -38,5 +46,6 @@ SPEC = KindSpec(
         "traefik-mesh": Published(schemaless=("v1alpha1", "v1alpha2", "v1alpha3")),
     },
     served_in={"smi-sdk-go": ("v1alpha4",), "osm": ("v1alpha4",), "traefik-mesh": ("v1alpha3",)},
+    starter=port_route_starter(TCPRoute),
     traits=Traits(route_spec=RouteSpec()),
 )

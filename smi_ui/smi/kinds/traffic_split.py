@@ -272,6 +272,11 @@ def _edges(normalized: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     ]
 
 
+def _starter(version: str, namespace: str) -> TrafficSplit:
+    backends = [Backend(service="", weight=Fraction(50)), Backend(service="", weight=Fraction(50))]
+    return TrafficSplit(version=version, metadata={"name": "", "namespace": namespace}, service="", backends=backends)
+
+
 SPEC = KindSpec(
     kind="TrafficSplit",
     group=GROUP,
@@ -300,6 +305,7 @@ SPEC = KindSpec(
         "linkerd-smi": ("v1alpha1", "v1alpha2"),
         "traefik-mesh": ("v1alpha3",),
     },
+    starter=_starter,
     printer_columns=(
         {"name": "Service", "type": "string", "description": "The apex service of this split.",
          "jsonPath": ".spec.service"},

@@ -325,6 +325,13 @@ def _allowed_pairs(target: TrafficTarget) -> list[tuple[tuple[str, str], tuple[s
             for source in target.sources or [] if source.name]
 
 
+def _starter(version: str, namespace: str) -> TrafficTarget:
+    return TrafficTarget(version=version, metadata={"name": "", "namespace": namespace},
+                         destination=IdentityRef(name="", namespace=namespace),
+                         rules=[TrafficRule(kind="HTTPRouteGroup", name="")],
+                         sources=[IdentityRef(name="", namespace=namespace)])
+
+
 _ALL = ("v1alpha1", "v1alpha2", "v1alpha3")
 _SDK_PATCHES = (_PORT_NUMBER_V1, _PORT_NUMBER_V2, _PORT_REQUIRED_V1)
 
@@ -350,5 +357,6 @@ SPEC = KindSpec(
         "traefik-mesh": Published(structural=("v1alpha2",), schemaless=("v1alpha1",), patches=(_PORT_NUMBER_V2,)),
     },
     served_in={"smi-sdk-go": ("v1alpha3",), "osm": ("v1alpha3",), "traefik-mesh": ("v1alpha2",)},
+    starter=_starter,
     traits=Traits(access_rule=AccessRule(pairs=_allowed_pairs)),
 )

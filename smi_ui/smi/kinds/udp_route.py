@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..kindspec import KindSpec, Patch, Published, RouteSpec, Traits
-from .port_route import GROUP, PortRoute, port_route_checks, port_route_shape, read_port_route, write_port_route
+from .port_route import (
+    GROUP,
+    PortRoute,
+    port_route_checks,
+    port_route_shape,
+    port_route_starter,
+    read_port_route,
+    write_port_route,
+)
 
 VERSIONS = ("v1alpha4",)
 
@@ -34,5 +42,6 @@ SPEC = KindSpec(
     checks=port_route_checks,
     published={"smi-sdk-go": Published(structural=("v1alpha4",), patches=(_NO_MATCH_NAME,))},
     served_in={"smi-sdk-go": ("v1alpha4",)},
+    starter=port_route_starter(UDPRoute),
     traits=Traits(route_spec=RouteSpec()),
 )
