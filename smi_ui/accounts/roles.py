@@ -12,7 +12,7 @@ from django.db import models
 
 class Role(models.TextChoices):
     VIEWER = "viewer", "viewer: reads objects"
-    OPERATOR = "operator", "operator: changes TrafficSplit weights"
+    OPERATOR = "operator", "operator: changes TrafficSplit weights"  # kind-reference: a label users read
     POLICY_EDITOR = "policy-editor", "policy editor: creates, changes and deletes every SMI kind"
     AUDITOR = "auditor", "auditor: reads everything, the audit log and its exports; never writes"
     ADMIN = "admin", "admin: everything, including forcing edits of controller-owned objects"
@@ -20,7 +20,7 @@ class Role(models.TextChoices):
 
 class Action(StrEnum):
     VIEW = "view"
-    EDIT_WEIGHTS = "edit-weights"  # TrafficSplit weights only
+    EDIT_WEIGHTS = "edit-weights"  # weights of kinds with weighted backends only
     EDIT_POLICY = "edit-policy"  # create, update, delete any SMI kind (and add/remove backends, revert)
     FORCE = "force"  # override the ownership guard
     AUDIT = "audit"  # read the audit log and export it

@@ -111,7 +111,7 @@ MAX_OBSERVATIONS = 20_000
 #: Who calls whom in the demo world (namespaces bookstore and storefront).
 DEMO_FLOWS: tuple[Flow, ...] = (
     Flow("bookstore", "bookbuyer", "bookstore", 20),
-    Flow("bookstore", "bookthief", "bookstore", 4),  # no TrafficTarget lets it in: all denied
+    Flow("bookstore", "bookthief", "bookstore", 4),  # no access rule lets it in: all denied
     Flow("bookstore", "bookstore-v1", "bookwarehouse", 6),
     Flow("bookstore", "bookstore-v2", "bookwarehouse", 2),
     Flow("bookstore", "bookwarehouse", "mysql", 8),

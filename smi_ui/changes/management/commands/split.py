@@ -21,13 +21,15 @@ from smi_ui.changes.actors import Actor
 from smi_ui.changes.errors import ChangeError
 from smi_ui.changes.pipeline import EditResult
 from smi_ui.changes.selectors import live_object
-from smi_ui.changes.services import set_split_weights
+from smi_ui.changes.services import DEFAULT_WEIGHTED_KIND, set_split_weights
 from smi_ui.clusters.models import Cluster
 from smi_ui.smi.kinds import kind_info
 
 
 class Command(BaseCommand):
-    help = "Change TrafficSplit weights: split set CLUSTER/NAMESPACE/NAME backend=weight ..."
+    help = (
+        "Change TrafficSplit weights: split set CLUSTER/NAMESPACE/NAME backend=weight ..."  # kind-reference: its kind
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="command", required=True)
@@ -60,7 +62,7 @@ class Command(BaseCommand):
              options: dict[str, Any]) -> EditResult:
         try:
             base = options.get("resource_version") or (
-                live_object(cluster, kind_info("TrafficSplit"), namespace, name)["metadata"]["resourceVersion"]
+                live_object(cluster, kind_info(DEFAULT_WEIGHTED_KIND), namespace, name)["metadata"]["resourceVersion"]
             )
             return set_split_weights(actor, cluster, namespace, name, weights, base_resource_version=base,
                                      preview=options["preview"], force=options["force"])
