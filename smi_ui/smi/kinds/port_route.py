@@ -9,6 +9,7 @@ from typing import Any
 from ..checking import duplicates, get
 from ..codec_parts import DELETE, MISSING, Reader, put, source_path
 from ..errors import FieldError, NotExpressible
+from ..kindspec import KindSpec, Patch, Published, RouteSpec, Traits
 from ..model import HeaderShape, SMIObject
 from ..shapes import (
     PORT,
@@ -135,3 +136,32 @@ def port_route_starter(model: type[PortRoute]) -> Callable[[str, str], PortRoute
         return route
 
     return starter
+
+
+def port_route_spec(model: type[PortRoute], *, protocol: str, short_name: str, versions: tuple[str, ...],
+                    published: dict[str, Published], served_in: dict[str, tuple[str, ...]]) -> KindSpec:
+    """The registry entry of a port route: TCPRoute and UDPRoute differ only in protocol, versions and layouts."""
+    kind = model.__name__
+    return KindSpec(
+        kind=kind,
+        group=GROUP,
+        plural=f"{kind.lower()}s",
+        singular=kind.lower(),
+        short_names=(short_name,),
+        versions=versions,
+        model=model,
+        shapes={version: port_route_shape(protocol, version) for version in versions},
+        read=read_port_route,
+        write=write_port_route,
+        containers=("port-matches",),
+        checks=port_route_checks,
+        published=published,
+        served_in=served_in,
+        starter=port_route_starter(model),
+        traits=Traits(route_spec=RouteSpec()),
+    )
+
+
+def no_match_name_patch(kind: str) -> Patch:
+    """v1alpha4's Go type has `matches.name`; the published CRDs never declared it, so the sandbox drops it."""
+    return Patch(kind, ("v1alpha4",), "drop", "spec.matches.name", "the Go type has it, the CRD never declared it")

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kindspec import KindSpec, Patch, Published, RouteSpec, Traits
-from .port_route import (
-    GROUP,
-    PortRoute,
-    port_route_checks,
-    port_route_shape,
-    port_route_starter,
-    read_port_route,
-    write_port_route,
-)
+from ..kindspec import Published
+from .port_route import PortRoute, no_match_name_patch, port_route_spec
 
 VERSIONS = ("v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4")
 
@@ -23,29 +15,12 @@ class TCPRoute(PortRoute):
     """A TCPRoute: `ports` None or empty means every port of the destination."""
 
 
-_NO_MATCH_NAME = Patch(
-    "TCPRoute", ("v1alpha4",), "drop", "spec.matches.name", "the Go type has it, the CRD never declared it"
-)
-
-SPEC = KindSpec(
-    kind="TCPRoute",
-    group=GROUP,
-    plural="tcproutes",
-    singular="tcproute",
-    short_names=("tr",),
-    versions=VERSIONS,
-    model=TCPRoute,
-    shapes={version: port_route_shape("TCP", version) for version in VERSIONS},
-    read=read_port_route,
-    write=write_port_route,
-    containers=("port-matches",),
-    checks=port_route_checks,
+SPEC = port_route_spec(
+    TCPRoute, protocol="TCP", short_name="tr", versions=VERSIONS,
     published={
-        "smi-sdk-go": Published(structural=("v1alpha4",), patches=(_NO_MATCH_NAME,)),
-        "osm": Published(structural=("v1alpha4",), patches=(_NO_MATCH_NAME,)),
+        "smi-sdk-go": Published(structural=("v1alpha4",), patches=(no_match_name_patch("TCPRoute"),)),
+        "osm": Published(structural=("v1alpha4",), patches=(no_match_name_patch("TCPRoute"),)),
         "traefik-mesh": Published(schemaless=("v1alpha1", "v1alpha2", "v1alpha3")),
     },
     served_in={"smi-sdk-go": ("v1alpha4",), "osm": ("v1alpha4",), "traefik-mesh": ("v1alpha3",)},
-    starter=port_route_starter(TCPRoute),
-    traits=Traits(route_spec=RouteSpec()),
 )

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kindspec import KindSpec, Patch, Published, RouteSpec, Traits
-from .port_route import (
-    GROUP,
-    PortRoute,
-    port_route_checks,
-    port_route_shape,
-    port_route_starter,
-    read_port_route,
-    write_port_route,
-)
+from ..kindspec import Published
+from .port_route import PortRoute, no_match_name_patch, port_route_spec
 
 VERSIONS = ("v1alpha4",)
 
@@ -23,25 +15,8 @@ class UDPRoute(PortRoute):
     """A UDPRoute: `ports` None or empty means every port of the destination."""
 
 
-_NO_MATCH_NAME = Patch(
-    "UDPRoute", ("v1alpha4",), "drop", "spec.matches.name", "the Go type has it, the CRD never declared it"
-)
-
-SPEC = KindSpec(
-    kind="UDPRoute",
-    group=GROUP,
-    plural="udproutes",
-    singular="udproute",
-    short_names=("ur",),
-    versions=VERSIONS,
-    model=UDPRoute,
-    shapes={version: port_route_shape("UDP", version) for version in VERSIONS},
-    read=read_port_route,
-    write=write_port_route,
-    containers=("port-matches",),
-    checks=port_route_checks,
-    published={"smi-sdk-go": Published(structural=("v1alpha4",), patches=(_NO_MATCH_NAME,))},
+SPEC = port_route_spec(
+    UDPRoute, protocol="UDP", short_name="ur", versions=VERSIONS,
+    published={"smi-sdk-go": Published(structural=("v1alpha4",), patches=(no_match_name_patch("UDPRoute"),))},
     served_in={"smi-sdk-go": ("v1alpha4",)},
-    starter=port_route_starter(UDPRoute),
-    traits=Traits(route_spec=RouteSpec()),
 )
