@@ -7,18 +7,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from smi_ui.accounts.permissions import may, visible_clusters_q, visible_q
-from smi_ui.accounts.roles import Action
+from smi_ui.accounts.permissions import visible_clusters_q, visible_q
 from smi_ui.clusters.models import Cluster, SyncState
+from smi_ui.clusters.visibility import sees_whole_cluster
 from smi_ui.inventory.models import KubeObject
 from smi_ui.smi.kinds import REGISTRY
 
 from .common import visible_cluster
-
-
-def _cluster_wide(user: object, cluster: Cluster) -> bool:
-    """The API server, errors and per-kind progress describe the whole cluster: only its whole readers see them."""
-    return may(user, Action.VIEW, cluster_id=cluster.pk, namespace="")
 
 
 @login_required
@@ -26,7 +21,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     clusters = list(Cluster.objects.filter(visible_clusters_q(request.user)))
     totals = dict(KubeObject.objects.filter(visible_q(request.user), kind__in=[k.kind for k in REGISTRY])
                   .values_list("cluster").annotate(total=Count("id")).values_list("cluster", "total"))
-    rows = [{"cluster": c, "cluster_wide": _cluster_wide(request.user, c), "smi_objects": totals.get(c.pk, 0)}
+    rows = [{"cluster": c, "cluster_wide": sees_whole_cluster(request.user, c), "smi_objects": totals.get(c.pk, 0)}
             for c in clusters]
     settling = any(c.state in (SyncState.PENDING, SyncState.SYNCING) for c in clusters)
     return render(request, "web/cluster_list.html", {"rows": rows, "settling": settling})
@@ -35,7 +30,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def cluster_detail(request: HttpRequest, cluster: str) -> HttpResponse:
     found = visible_cluster(request, cluster)
-    cluster_wide = _cluster_wide(request.user, found)
+    cluster_wide = sees_whole_cluster(request.user, found)
     counts = dict(KubeObject.objects.filter(visible_q(request.user), cluster=found)
                   .values_list("kind").annotate(total=Count("id")).values_list("kind", "total"))
     kinds = [{"kind": k, "count": counts.get(k.kind, 0), "served": found.served_kinds.get(k.kind)} for k in REGISTRY]
